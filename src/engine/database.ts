@@ -1,0 +1,140 @@
+// The only module that imports DuckDB. One instance per process; a small pool of connections so a slow
+// query does not block ingest, and one dedicated writer connection so storage steps are serialised.
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+
+export interface Column {
+  readonly name: string;
+  /** DuckDB type as DuckDB prints it, e.g. `BIGINT`, `TIMESTAMP_S`, `VARCHAR[]`. */
+  readonly type: string;
+}
+
+export interface QueryResult {
+  readonly columns: readonly Column[];
+  /** Rows as arrays of DuckDB JS values (bigint for 64-bit ints, DuckDB value objects for dates, ...). */
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+export interface DatabaseOptions {
+  /** Directories the SQL may read from/write to; everything else is refused once `lockDown()` ran. */
+  readonly allowedDirectories?: readonly string[];
+  readonly threads?: number;
+  readonly memoryLimit?: string;
+}
+
+export class Database {
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly pool: DuckDBConnection[],
+  ) {
+    this.idle.push(...pool);
+  }
+
+  /** Opens an in-memory DuckDB; data lives in Parquet files managed by storage/, not in a DuckDB file. */
+  static async open(options: DatabaseOptions = {}, poolSize = 4): Promise<Database> {
+    const config: Record<string, string> = {};
+    if (options.threads) config.threads = String(options.threads);
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const pool: DuckDBConnection[] = [];
+    for (let i = 0; i < poolSize; i++) pool.push(await instance.connect());
+    const db = new Database(instance, pool);
+    await db.run("SET TimeZone = 'UTC'");
+    return db;
+  }
+
+  /**
+   * Restricts file access to the given directories and forbids further configuration changes
+   * (design.md, Security). Call after start-up DDL.
+   */
+  async lockDown(allowedDirectories: readonly string[]): Promise<void> {
+    const list = allowedDirectories.map((d) => `'${d.replaceAll("'", "''")}'`).join(', ');
+    await this.run(`SET allowed_directories = [${list}]`);
+    await this.run('SET enable_external_access = false');
+    await this.run('SET lock_configuration = true');
+  }
+
+  private acquire(): Promise<DuckDBConnection> {
+    const c = this.idle.pop();
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(c: DuckDBConnection): void {
+    const w = this.waiters.shift();
+    if (w) w(c);
+    else this.idle.push(c);
+  }
+
+  /** Runs `fn` with one connection held for its whole duration (for multi-statement steps). */
+  async withConnection<T>(fn: (c: Session) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('database is closed');
+    const c = await this.acquire();
+    try {
+      return await fn(new Session(c));
+    } finally {
+      this.release(c);
+    }
+  }
+
+  run(sql: string): Promise<void> {
+    return this.withConnection((s) => s.run(sql));
+  }
+
+  query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
+    return this.withConnection((s) => s.query(sql, opts));
+  }
+
+  /** Runs the same statement on every pooled connection (session settings, temp macros). */
+  async runOnEach(sql: string): Promise<void> {
+    for (const c of this.pool) await c.run(sql);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.pool) c.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export interface QueryOptions {
+  /** Interrupts the query after this many milliseconds. */
+  readonly timeoutMs?: number;
+}
+
+export class QueryTimeoutError extends Error {}
+
+/** One connection, held: statements run in order on it. */
+export class Session {
+  constructor(readonly connection: DuckDBConnection) {}
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    if (opts.timeoutMs) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.connection.interrupt();
+      }, opts.timeoutMs);
+    }
+    let reader: DuckDBResultReader;
+    try {
+      reader = await this.connection.runAndReadAll(sql);
+    } catch (e) {
+      if (timedOut) throw new QueryTimeoutError(`query exceeded ${opts.timeoutMs} ms`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    const columns = reader.columnNames().map((name, i) => ({ name, type: reader.columnType(i).toString() }));
+    return { columns, rows: reader.getRows() as unknown[][] };
+  }
+}
