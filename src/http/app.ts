@@ -1,0 +1,51 @@
+// The Express adapter: default headers and CORS (spec §1.3), the routes, and the one error middleware.
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Duckbird } from '../service/duckbird.ts';
+import { NotFoundError } from '../errors.ts';
+import { errorMiddleware } from './error-middleware.ts';
+import { eventsRouter } from './routes/events.ts';
+import { pipesRouter } from './routes/pipes.ts';
+import { sqlRouter } from './routes/sql.ts';
+
+const DEFAULT_HEADERS: Record<string, string> = {
+  'X-Frame-Options': 'sameorigin',
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Requested-With, X-Tb-Warning',
+  'Access-Control-Expose-Headers': 'X-Tb-Warning',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Max-Age': '86400',
+};
+
+export function createApp(app: Duckbird, log: (msg: string) => void = (m) => console.error(m)): Express {
+  const server = express();
+  server.disable('x-powered-by');
+  server.set('etag', false);
+  server.use((req, res, next) => {
+    res.set(DEFAULT_HEADERS);
+    res.setHeader('X-Request-ID', randomUUID());
+    if (req.method === 'OPTIONS') {
+      // Browser trackers preflight `POST /v0/events` with custom headers (spec §1.3).
+      const asked = req.headers['access-control-request-headers'];
+      if (asked) res.setHeader('Access-Control-Allow-Headers', `${DEFAULT_HEADERS['Access-Control-Allow-Headers']}, ${asked}`);
+      res.status(204).end();
+      return;
+    }
+    next();
+  });
+  const bodyLimit = `${app.config.max_body_mb}mb`;
+  server.get(['/v0/health', '/health'], (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  server.get('/ping', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  server.use(eventsRouter(app));
+  server.use(pipesRouter(app, bodyLimit));
+  server.use(sqlRouter(app, bodyLimit));
+  server.use((req) => {
+    throw new NotFoundError(`Not found: ${req.method} ${req.path}`);
+  });
+  server.use(errorMiddleware(log));
+  return server;
+}

@@ -1,0 +1,48 @@
+// Writes a query outcome in the requested output format with the headers Tinybird sends (spec §3.5, §3.6).
+import type { Response } from 'express';
+import type { Duckbird } from '../service/duckbird.ts';
+import {
+  CONTENT_TYPES, formatCsv, formatJson, formatJsonEachRow, formatJsonStrings, formatPrettyCompact, formatTsv,
+  type FormatOptions, type OutputFormat,
+} from '../service/format-result.ts';
+import { BadRequestError } from '../errors.ts';
+
+export type PipeFormat = OutputFormat;
+
+/** Runs `sql` and writes its rows in `format`. */
+export async function sendQuery(app: Duckbird, res: Response, sql: string, format: OutputFormat, opts: FormatOptions): Promise<void> {
+  if (format === 'Parquet') {
+    res.setHeader('Content-Type', CONTENT_TYPES.Parquet);
+    res.send(await app.exportParquet(sql));
+    return;
+  }
+  const outcome = await app.execute(sql);
+  const { result, elapsed } = outcome;
+  const stats = { elapsed, rows_read: outcome.rowsRead ?? 0, bytes_read: outcome.bytesRead ?? 0 };
+  res.setHeader('X-TB-Statistics', JSON.stringify({ elapsed, rows_read: stats.rows_read, bytes_read: stats.bytes_read }));
+  res.setHeader('Content-Type', CONTENT_TYPES[format]);
+  switch (format) {
+    case 'JSON':
+      res.send(formatJson(result, stats, { ...opts, rowsBeforeLimit: outcome.rowsBeforeLimit }));
+      return;
+    case 'JSONStrings':
+      res.send(formatJsonStrings(result, stats));
+      return;
+    case 'JSONEachRow':
+      res.send(formatJsonEachRow(result, opts));
+      return;
+    case 'CSV':
+    case 'CSVWithNames':
+      res.send(formatCsv(result, format === 'CSVWithNames'));
+      return;
+    case 'TSV':
+    case 'TSVWithNames':
+      res.send(formatTsv(result, format === 'TSVWithNames'));
+      return;
+    case 'PrettyCompact':
+      res.send(formatPrettyCompact(result));
+      return;
+    default:
+      throw new BadRequestError(`Format ${format} is not supported yet`);
+  }
+}

@@ -1,0 +1,131 @@
+// The application: a loaded project, the DuckDB engine and the storage, with the use cases the HTTP layer calls.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.ts';
+import { loadProject } from '../datafiles/load-project.ts';
+import type { DatasourceFile, Project } from '../datafiles/types.ts';
+import { Database, type QueryResult } from '../engine/database.ts';
+import { FUNCTION_LIBRARY, splitFormat } from '../sql/index.ts';
+import { isTemplate, renderTemplate } from '../template/index.ts';
+import { Storage, type AppendResult } from '../storage/storage.ts';
+import { resolveAdminToken } from './admin-token.ts';
+import { eventLines } from './event-lines.ts';
+import { loadFixtures } from './fixtures.ts';
+import { runQuery, translateDbError } from './run-query.ts';
+import { validateProject } from './validate-project.ts';
+import { pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
+import { NotFoundError } from '../errors.ts';
+
+export interface QueryOutcome {
+  readonly result: QueryResult;
+  /** Seconds. */
+  readonly elapsed: number;
+  readonly rowsBeforeLimit?: number;
+  readonly rowsRead?: number;
+  readonly bytesRead?: number;
+}
+
+export class Duckbird {
+  private constructor(
+    readonly config: Config,
+    readonly project: Project,
+    readonly db: Database,
+    readonly storage: Storage,
+    readonly adminToken: string,
+    /** Problems found while loading (bad datafiles, templates that do not render): `file:line: message`. */
+    readonly warnings: readonly string[],
+    private readonly env: Readonly<Record<string, string | undefined>>,
+  ) {}
+
+  static async open(config: Config, env: Readonly<Record<string, string | undefined>> = {}): Promise<Duckbird> {
+    const dataDir = resolve(config.data);
+    await mkdir(dataDir, { recursive: true });
+    const project = await loadProject(resolve(config.project), env);
+    const warnings = [...project.errors, ...validateProject(project)];
+    const { token } = await resolveAdminToken(dataDir, config.admin_token);
+    const db = await Database.open();
+    try {
+      for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
+      const storage = await Storage.open(db, dataDir, project.datasources);
+      const app = new Duckbird(config, project, db, storage, token, warnings, env);
+      if (config.fixtures) await loadFixtures(app, project);
+      await db.lockDown([dataDir]);
+      return app;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  datasource(name: string): DatasourceFile | undefined {
+    return this.project.datasources.find((d) => d.name === name);
+  }
+
+  /** Events API append (spec §2): NDJSON text in, rows converted and quarantined by the storage engine. */
+  async ingest(datasource: string, ndjson: string, wait: boolean): Promise<AppendResult> {
+    return this.storage.append(datasource, eventLines(ndjson), { wait });
+  }
+
+  renderContext(vars: Vars): RenderContext {
+    return {
+      project: this.project,
+      vars,
+      secrets: (name) => this.env[`TB_SECRET_${name}`],
+      classicEndpoints: this.config.classic_endpoints,
+    };
+  }
+
+  /** DuckDB SQL for `/v0/pipes/<name>.<fmt>`: the endpoint, or `q` run over it with `_` naming the pipe (spec §3.4). */
+  pipeSql(name: string, vars: Vars, q?: string): string {
+    const pipe = requirePipe(this.project, name);
+    const ctx = this.renderContext(vars);
+    const endpoint = pipeQuery(ctx, pipe);
+    return q === undefined ? endpoint : resolveQuery(ctx, null, q, [], [['_', endpoint], [pipe.name, endpoint]]);
+  }
+
+  /**
+   * DuckDB SQL for `/v0/sql` (spec §4): a `%` template is rendered first; the FORMAT clause is split off; data
+   * sources, quarantine tables and endpoint pipes are readable, and `_` names `pipeline` when given.
+   */
+  prepareSql(raw: string, vars: Vars, pipeline?: string): { sql: string; format: string | null } {
+    const ctx = this.renderContext(vars);
+    const rendered = isTemplate(raw) ? renderTemplate(raw, vars, { secrets: ctx.secrets }).sql : raw;
+    const { sql: chSql, format } = splitFormat(rendered);
+    const extra: [string, string][] = [];
+    if (pipeline) extra.push(['_', pipeQuery(ctx, requirePipe(this.project, pipeline))]);
+    return { sql: resolveQuery(ctx, null, chSql, [], extra), format };
+  }
+
+  execute(sql: string): Promise<QueryOutcome> {
+    return runQuery(this.db, this.storage, sql, this.config.query_timeout_ms);
+  }
+
+  /** The query's rows as a Parquet file, written by DuckDB inside the data dir (the only place it may write). */
+  async exportParquet(sql: string): Promise<Buffer> {
+    const dir = join(resolve(this.config.data), '_tmp');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `export-${randomUUID()}.parquet`);
+    const lease = this.storage.beginRead();
+    try {
+      await this.db.run(`COPY (${sql}) TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
+      return await readFile(file);
+    } catch (e) {
+      throw translateDbError(e, this.config.query_timeout_ms);
+    } finally {
+      lease.release();
+      await rm(file, { force: true });
+    }
+  }
+
+  requireDatasource(name: string): DatasourceFile {
+    const ds = this.datasource(name);
+    if (!ds) throw new NotFoundError(`Data Source "${name}" does not exist`);
+    return ds;
+  }
+
+  async close(): Promise<void> {
+    await this.storage.close();
+    this.db.close();
+  }
+}

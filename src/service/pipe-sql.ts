@@ -1,0 +1,91 @@
+// Turns a pipe into one DuckDB query: every node is rendered with the request's parameters, translated from
+// ClickHouse SQL, and the nodes (and other pipes) it reads become CTEs — as Tinybird resolves node names like
+// tables (spec §9.3 "Name resolution inside node SQL").
+import type { PipeFile, PipeNode, Project } from '../datafiles/types.ts';
+import { BadRequestError, NotFoundError } from '../errors.ts';
+import { isTemplate, renderTemplate, type TemplateValue } from '../template/index.ts';
+import { translateSql, referencedTables } from '../sql/index.ts';
+
+export type Vars = Readonly<Record<string, TemplateValue>>;
+
+export interface RenderContext {
+  readonly project: Project;
+  readonly vars: Vars;
+  readonly secrets: (name: string) => string | undefined;
+  /** Serve the last node of pipes without a TYPE endpoint node (classic projects). */
+  readonly classicEndpoints: boolean;
+}
+
+export function endpointNode(pipe: PipeFile, classic: boolean): PipeNode | null {
+  if (pipe.type === 'endpoint' && pipe.typedNode) return pipe.nodes.find((n) => n.name === pipe.typedNode) ?? null;
+  if (classic && pipe.type === 'standard') return pipe.nodes[pipe.nodes.length - 1] ?? null;
+  return null;
+}
+
+export function findPipe(project: Project, name: string): PipeFile | undefined {
+  return project.pipes.find((p) => p.name === name);
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Renders one node's SQL template (if it is one) into ClickHouse SQL. */
+export function renderNode(ctx: RenderContext, pipe: PipeFile, node: PipeNode): string {
+  if (!isTemplate(node.sql)) return node.sql;
+  return renderTemplate(node.sql, ctx.vars, { secrets: ctx.secrets, nodeName: node.name, pipeName: pipe.name }).sql;
+}
+
+/** Prepends CTEs to a DuckDB query, merging with the query's own WITH clause if it has one. */
+export function withCtes(ctes: readonly (readonly [string, string])[], sql: string): string {
+  if (ctes.length === 0) return sql;
+  const list = ctes.map(([name, body]) => `${quoteIdent(name)} AS (${body})`).join(',\n');
+  const m = /^\s*WITH\s+(?!RECURSIVE\b)/i.exec(sql);
+  return m ? `WITH ${list},\n${sql.slice(m[0].length)}` : `WITH ${list}\n${sql}`;
+}
+
+/**
+ * DuckDB SQL for `sql` (ClickHouse, already rendered) read inside `pipe` (or at top level when pipe is null):
+ * referenced nodes of the same pipe and endpoint pipes become CTEs. `extra` adds CTEs such as `_` for `q=`.
+ */
+export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: string, stack: readonly string[] = [], extra: readonly (readonly [string, string])[] = []): string {
+  const ctes: (readonly [string, string])[] = [...extra];
+  const seen = new Set(ctes.map(([n]) => n));
+  const nodes = pipe ? pipe.nodes : [];
+
+  const visit = (sql: string, upTo: number) => {
+    for (const table of referencedTables(sql)) {
+      if (seen.has(table)) continue;
+      const idx = nodes.findIndex((n, i) => i < upTo && n.name === table);
+      if (idx >= 0) {
+        seen.add(table);
+        const nodeSql = renderNode(ctx, pipe!, nodes[idx]!);
+        visit(nodeSql, idx);
+        ctes.push([table, translateSql(nodeSql)]);
+        continue;
+      }
+      const other = findPipe(ctx.project, table);
+      if (other && other.name !== pipe?.name) {
+        seen.add(table);
+        ctes.push([table, pipeQuery(ctx, other, [...stack, pipe?.name ?? ''])]);
+      }
+    }
+  };
+  visit(chSql, nodes.length);
+  return withCtes(ctes, translateSql(chSql));
+}
+
+/** DuckDB SQL that computes the endpoint of `pipe`. */
+export function pipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[] = []): string {
+  if (stack.includes(pipe.name)) throw new BadRequestError(`Circular dependency between pipes: ${[...stack, pipe.name].join(' -> ')}`);
+  const node = endpointNode(pipe, ctx.classicEndpoints);
+  if (!node) throw new BadRequestError(`The pipe '${pipe.name}' does not have an endpoint yet`, { documentation: 'https://docs.tinybird.co/api-reference/pipe-api.html' });
+  const idx = pipe.nodes.indexOf(node);
+  const sql = renderNode(ctx, pipe, node);
+  const restricted: PipeFile = { ...pipe, nodes: pipe.nodes.slice(0, idx) };
+  return resolveQuery(ctx, restricted, sql, [...stack, pipe.name]);
+}
+
+export function requirePipe(project: Project, name: string): PipeFile {
+  const pipe = findPipe(project, name);
+  if (!pipe) throw new NotFoundError(`The pipe '${name}' does not exist`);
+  return pipe;
+}
