@@ -1,0 +1,213 @@
+// Scalar calls whose shape a DuckDB macro cannot express: variadics, lambdas first, type arguments,
+// time-zone arguments, literal format strings. Everything else is passed through to the macros of
+// function-library.ts (DuckDB resolves function names case-insensitively).
+import type { Token } from './tokenize.ts';
+import { duckdbString } from './tokenize.ts';
+import { isGroup, isOp, isWord, type Node } from './token-tree.ts';
+import type { Translator } from './translate-sql.ts';
+import { unsupported } from './unsupported.ts';
+
+/** Index of the optional time-zone argument of ClickHouse date functions. */
+const TZ_ARG: Record<string, number> = {
+  toDateTime: 1, toDateTime64: 2, toDate: 1, toStartOfDay: 1, toStartOfHour: 1, toStartOfMinute: 1,
+  toStartOfFiveMinutes: 1, toStartOfFifteenMinutes: 1, toStartOfTenMinutes: 1, toStartOfMonth: 1,
+  toStartOfQuarter: 1, toStartOfYear: 1, toStartOfWeek: 2, toMonday: 1, toStartOfInterval: 2, toYYYYMM: 1,
+  toYYYYMMDD: 1, toYear: 1, toMonth: 1, toHour: 1, toMinute: 1, toSecond: 1, toDayOfWeek: 2, toDayOfMonth: 1,
+  formatDateTime: 2, toUnixTimestamp: 1, parseDateTimeBestEffort: 1, parseDateTimeBestEffortOrNull: 1,
+  parseDateTimeBestEffortOrZero: 1, now: 0, today: 0, dateDiff: 3, date_diff: 3, toTimezone: 1, toTimeZone: 1,
+  toRelativeDayNum: 1, toRelativeHourNum: 1, toRelativeMinuteNum: 1, toRelativeMonthNum: 1, toRelativeWeekNum: 1,
+  toRelativeYearNum: 1, toRelativeSecondNum: 1,
+};
+const UTC = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Universal', 'Zulu', 'UCT']);
+
+const LAMBDA_FUNCTIONS: Record<string, (arr: string, f: string) => string> = {
+  arrayMap: (a, f) => `list_transform(${a}, ${f})`,
+  arrayFilter: (a, f) => `list_filter(${a}, ${f})`,
+  arrayExists: (a, f) => `CAST(coalesce(list_bool_or(list_transform(${a}, ${f})), false) AS UTINYINT)`,
+  arrayAll: (a, f) => `CAST(coalesce(list_bool_and(list_transform(${a}, ${f})), true) AS UTINYINT)`,
+  arrayCount: (a, f) => `CAST(len(list_filter(${a}, ${f})) AS UINTEGER)`,
+  arraySum: (a, f) => `coalesce(list_sum(list_transform(${a}, ${f})), 0)`,
+  arrayFirst: (a, f) => `list_filter(${a}, ${f})[1]`,
+  arrayLast: (a, f) => `list_filter(${a}, ${f})[-1]`,
+};
+
+/** ClickHouse formatDateTime directives → strftime (ClickHouse ≥ 23.4: %M is the month name, %i minutes). */
+const DATE_FORMAT: Record<string, string> = {
+  Y: '%Y', m: '%m', d: '%d', H: '%H', i: '%M', S: '%S', s: '%S', F: '%Y-%m-%d', T: '%H:%M:%S', D: '%m/%d/%y',
+  y: '%y', j: '%j', M: '%B', b: '%b', a: '%a', p: '%p', I: '%I', u: '%u', w: '%w', V: '%V', R: '%H:%M', '%': '%%',
+  h: '%I', n: '\n', t: '\t', C: '%C', G: '%G', g: '%g', B: '%B', W: '%A', e: '%-d',
+};
+
+function isLambda(nodes: readonly Node[]): boolean {
+  return nodes.some((n) => isOp(n, '->'));
+}
+
+export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[][], aliases: ReadonlyMap<string, string>): string {
+  const fn = name.text;
+  const tz = TZ_ARG[fn];
+  if (tz !== undefined && argNodes.length > tz) {
+    const t = argNodes[tz]!;
+    if (t.length !== 1 || t[0]!.kind !== 'string') throw unsupported(`${fn} with a computed time zone`, t[0] ?? name);
+    if (!UTC.has((t[0] as Token).text)) throw unsupported(`time zone '${(t[0] as Token).text}'`, t[0]);
+    argNodes = argNodes.slice(0, tz);
+  }
+  const lower = fn.toLowerCase();
+  if (lower === 'cast' || lower === 'try_cast') {
+    const inner = argNodes.length === 1 ? argNodes[0]! : null;
+    const asAt = inner ? inner.findIndex((n) => isWord(n, 'AS')) : -1;
+    let value: Node[];
+    let type: Node[];
+    if (inner && asAt > 0) {
+      value = inner.slice(0, asAt);
+      type = inner.slice(asAt + 1);
+    } else if (argNodes.length === 2 && argNodes[1]!.length === 1 && argNodes[1]![0]!.kind === 'string') {
+      value = argNodes[0]!;
+      type = argNodes[1]!;
+    } else throw unsupported(`${fn}`, name);
+    return `${lower === 'cast' ? 'CAST' : 'TRY_CAST'}(${tr.expr(value, aliases)} AS ${tr.chType(type, type[0] ?? name)})`;
+  }
+  if (LAMBDA_FUNCTIONS[fn] && argNodes.length >= 1 && isLambda(argNodes[0]!)) {
+    if (argNodes.length !== 2) throw unsupported(`${fn} over several arrays`, name);
+    return LAMBDA_FUNCTIONS[fn](tr.expr(argNodes[1]!, aliases), tr.expr(argNodes[0]!, aliases));
+  }
+  if (fn === 'arraySort' || fn === 'arrayReverseSort') {
+    if (argNodes.length === 1) return `list_sort(${tr.expr(argNodes[0]!, aliases)}${fn === 'arrayReverseSort' ? ", 'DESC'" : ''})`;
+    throw unsupported(`${fn} with a lambda`, name);
+  }
+  const args = () => argNodes.map((a) => tr.expr(a, aliases));
+  switch (fn) {
+    case 'multiIf': {
+      const a = args();
+      if (a.length < 3 || a.length % 2 === 0) throw unsupported('multiIf with an even number of arguments', name);
+      let s = 'CASE';
+      for (let k = 0; k + 1 < a.length; k += 2) s += ` WHEN ${a[k]} THEN ${a[k + 1]}`;
+      return `${s} ELSE ${a[a.length - 1]} END`;
+    }
+    case 'if': {
+      const a = args();
+      if (a.length !== 3) throw unsupported('if without 3 arguments', name);
+      return `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END`;
+    }
+    case 'concat': {
+      // ClickHouse concat is NULL if any argument is NULL, like `||` (DuckDB's concat skips NULLs).
+      const a = argNodes.map((n) => (n.length === 1 && n[0]!.kind === 'string' ? tr.expr(n, aliases) : `CAST(${tr.expr(n, aliases)} AS VARCHAR)`));
+      return a.length === 0 ? "''" : `(${a.join(' || ')})`;
+    }
+    case 'tuple':
+      return `row(${args().join(', ')})`;
+    case 'array':
+      return `[${args().join(', ')}]`;
+    case 'map': {
+      const a = args();
+      if (a.length % 2) throw unsupported('map with an odd number of arguments', name);
+      const kv: string[] = [];
+      for (let k = 0; k < a.length; k += 2) kv.push(`${a[k]}: ${a[k + 1]}`);
+      return `MAP {${kv.join(', ')}}`;
+    }
+    case 'like':
+    case 'notLike':
+    case 'ilike':
+    case 'notILike': {
+      const a = args();
+      const op = { like: 'LIKE', notLike: 'NOT LIKE', ilike: 'ILIKE', notILike: 'NOT ILIKE' }[fn];
+      return `(${a[0]} ${op} ${a[1]} ESCAPE '\\')`;
+    }
+    // isNull is a keyword in DuckDB, so it cannot be a macro.
+    case 'isNull':
+    case 'isNotNull':
+      return `CAST((${args()[0]}) IS ${fn === 'isNull' ? '' : 'NOT '}NULL AS UTINYINT)`;
+    // ClickHouse length is UInt64 (and counts bytes of a String: DuckDB counts characters).
+    case 'length':
+      return `CAST(length(${args().join(', ')}) AS UBIGINT)`;
+    // Within the default frame lagInFrame sees the same preceding rows as lag; leadInFrame needs an
+    // explicit frame in ClickHouse, and DuckDB's lead ignores frames (README: known difference).
+    case 'lagInFrame':
+      return `lag(${args().join(', ')})`;
+    case 'leadInFrame':
+      return `lead(${args().join(', ')})`;
+    case 'arrayJoin':
+      return `unnest(${args().join(', ')})`;
+    case 'toTimezone':
+    case 'toTimeZone':
+      return `(${args()[0]})`;
+    case 'toDateTime64': {
+      const p = argNodes[1];
+      if (!p || p.length !== 1 || p[0]!.kind !== 'number') throw unsupported('toDateTime64 without a literal precision', name);
+      const prec = Number((p[0] as Token).text);
+      const t = prec === 0 ? 'TIMESTAMP_S' : prec <= 3 ? 'TIMESTAMP_MS' : prec <= 6 ? 'TIMESTAMP' : 'TIMESTAMP_NS';
+      return `CAST(${tr.expr(argNodes[0]!, aliases)} AS ${t})`;
+    }
+    case 'toDecimal32':
+    case 'toDecimal64':
+    case 'toDecimal128':
+    case 'toDecimal256': {
+      const s = argNodes[1];
+      if (!s || s.length !== 1 || s[0]!.kind !== 'number') throw unsupported(`${fn} without a literal scale`, name);
+      const p = { toDecimal32: 9, toDecimal64: 18, toDecimal128: 38, toDecimal256: 38 }[fn];
+      return `CAST(${tr.expr(argNodes[0]!, aliases)} AS DECIMAL(${p}, ${(s[0] as Token).text}))`;
+    }
+    case 'toStartOfInterval': {
+      const iv = argNodes[1];
+      if (!iv || !isWord(iv[0], 'INTERVAL')) throw unsupported('toStartOfInterval without an INTERVAL literal', name);
+      const unit = iv[iv.length - 1];
+      // ClickHouse counts intervals from the Unix epoch; weeks start on Monday (1970-01-05).
+      const origin = isWord(unit, 'WEEK', 'WEEKS') ? '1970-01-05' : '1970-01-01';
+      const t = tr.expr(argNodes[0]!, aliases);
+      return `cast_to_type(time_bucket(${tr.expr(iv, aliases)}, CAST(${t} AS TIMESTAMP), TIMESTAMP '${origin} 00:00:00'), ${t})`;
+    }
+    case 'formatDateTime': {
+      const f = argNodes[1];
+      if (!f || f.length !== 1 || f[0]!.kind !== 'string') throw unsupported('formatDateTime with a computed format', name);
+      let out = '';
+      const s = (f[0] as Token).text;
+      for (let k = 0; k < s.length; k++) {
+        if (s[k] !== '%') {
+          out += s[k];
+          continue;
+        }
+        const dir = DATE_FORMAT[s[k + 1] ?? ''];
+        if (dir === undefined) throw unsupported(`formatDateTime directive %${s[k + 1] ?? ''}`, f[0]);
+        out += dir;
+        k++;
+      }
+      return `strftime(${tr.expr(argNodes[0]!, aliases)}, ${duckdbString(out)})`;
+    }
+    case 'JSONExtractString':
+    case 'JSONExtractRaw':
+    case 'JSONExtractInt':
+    case 'JSONExtractUInt':
+    case 'JSONExtractFloat':
+    case 'JSONExtractBool':
+    case 'JSONHas': {
+      const a = args();
+      if (a.length < 1) throw unsupported(fn, name);
+      const keys = argNodes.slice(1).map((k) => {
+        if (k.length !== 1 || (k[0]!.kind !== 'string' && k[0]!.kind !== 'number')) throw unsupported(`${fn} with a computed key`, k[0] ?? name);
+        const t = k[0] as Token;
+        return t.kind === 'number' ? `[${Number(t.text) > 0 ? Number(t.text) - 1 : `#${t.text}`}]` : `."${t.text.replaceAll('"', '\\"')}"`;
+      });
+      const path = duckdbString('$' + keys.join(''));
+      const j = a[0];
+      switch (fn) {
+        case 'JSONExtractString':
+          return `coalesce(json_extract_string(${j}, ${path}), '')`;
+        case 'JSONExtractRaw':
+          return `coalesce(CAST(json_extract(${j}, ${path}) AS VARCHAR), '')`;
+        case 'JSONExtractInt':
+          return `coalesce(TRY_CAST(json_extract(${j}, ${path}) AS BIGINT), 0)`;
+        case 'JSONExtractUInt':
+          return `coalesce(TRY_CAST(json_extract(${j}, ${path}) AS UBIGINT), 0)`;
+        case 'JSONExtractFloat':
+          return `coalesce(TRY_CAST(json_extract(${j}, ${path}) AS DOUBLE), 0)`;
+        case 'JSONExtractBool':
+          return `CAST(coalesce(TRY_CAST(json_extract(${j}, ${path}) AS BOOLEAN), false) AS UTINYINT)`;
+        default:
+          return `CAST(json_extract(${j}, ${path}) IS NOT NULL AS UTINYINT)`;
+      }
+    }
+  }
+  if (argNodes.length === 1 && argNodes[0]!.length === 0) return `${fn}()`;
+  if (argNodes.some((a) => a.length === 0)) throw unsupported(`empty argument in ${fn}`, name);
+  if (argNodes.some((a) => isGroup(a[0], '(') && a.length > 1 && isOp(a[1], '->'))) throw unsupported(`lambda in ${fn}`, name);
+  return `${fn}(${args().join(', ')})`;
+}
