@@ -70,3 +70,10 @@ export class TimeoutError extends AppError {
     super(408, message, { documentation: 'https://docs.tinybird.co/api-reference/api-reference.html#limits' });
   }
 }
+
+/** `error(message, code)` in a template (spec §8.4): the message is the body's `error`, `code` the status. */
+export class TemplateUserError extends AppError {
+  constructor(message: string, status: HttpStatus) {
+    super(status, message, { documentation: 'https://docs.tinybird.co/cli/advanced-templates.html' });
+  }
+}

@@ -80,8 +80,8 @@ export class Database {
     }
   }
 
-  run(sql: string): Promise<void> {
-    return this.withConnection((s) => s.run(sql));
+  run(sql: string, params?: Params): Promise<void> {
+    return this.withConnection((s) => s.run(sql, params));
   }
 
   query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
@@ -101,9 +101,13 @@ export class Database {
   }
 }
 
+/** Values bound to `$1, $2, ...` (array) or `$name` (object) placeholders. */
+export type Params = readonly (string | number | bigint | boolean | null)[] | Record<string, string | number | bigint | boolean | null>;
+
 export interface QueryOptions {
   /** Interrupts the query after this many milliseconds. */
   readonly timeoutMs?: number;
+  readonly params?: Params;
 }
 
 export class QueryTimeoutError extends Error {}
@@ -112,8 +116,8 @@ export class QueryTimeoutError extends Error {}
 export class Session {
   constructor(readonly connection: DuckDBConnection) {}
 
-  async run(sql: string): Promise<void> {
-    await this.connection.run(sql);
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.connection.run(sql, params as never);
   }
 
   async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
@@ -127,7 +131,7 @@ export class Session {
     }
     let reader: DuckDBResultReader;
     try {
-      reader = await this.connection.runAndReadAll(sql);
+      reader = await this.connection.runAndReadAll(sql, opts.params as never);
     } catch (e) {
       if (timedOut) throw new QueryTimeoutError(`query exceeded ${opts.timeoutMs} ms`);
       throw e;

@@ -16,7 +16,7 @@ export async function sendQuery(app: Duckbird, res: Response, sql: string, forma
     res.send(await app.exportParquet(sql));
     return;
   }
-  const outcome = await app.execute(sql);
+  const outcome = await app.execute(sql, format === 'JSON');
   const { result, elapsed } = outcome;
   const stats = { elapsed, rows_read: outcome.rowsRead ?? 0, bytes_read: outcome.bytesRead ?? 0 };
   res.setHeader('X-TB-Statistics', JSON.stringify({ elapsed, rows_read: stats.rows_read, bytes_read: stats.bytes_read }));

@@ -11,6 +11,7 @@ import { isTemplate, renderTemplate } from '../template/index.ts';
 import { Storage, type AppendResult } from '../storage/storage.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { eventLines } from './event-lines.ts';
+import { pipeTemplateInfo, type PipeTemplateInfo } from './template-vars.ts';
 import { loadFixtures } from './fixtures.ts';
 import { runQuery, translateDbError } from './run-query.ts';
 import { validateProject } from './validate-project.ts';
@@ -27,6 +28,8 @@ export interface QueryOutcome {
 }
 
 export class Duckbird {
+  private readonly templateInfo = new Map<string, PipeTemplateInfo>();
+
   private constructor(
     readonly config: Config,
     readonly project: Project,
@@ -56,6 +59,16 @@ export class Duckbird {
       db.close();
       throw e;
     }
+  }
+
+  /** Template parameters and warnings of a pipe (its templates do not change while the process runs). */
+  pipeTemplateInfo(name: string): PipeTemplateInfo {
+    let info = this.templateInfo.get(name);
+    if (!info) {
+      info = pipeTemplateInfo(requirePipe(this.project, name));
+      this.templateInfo.set(name, info);
+    }
+    return info;
   }
 
   datasource(name: string): DatasourceFile | undefined {
@@ -97,8 +110,9 @@ export class Duckbird {
     return { sql: resolveQuery(ctx, null, chSql, [], extra), format };
   }
 
-  execute(sql: string): Promise<QueryOutcome> {
-    return runQuery(this.db, this.storage, sql, this.config.query_timeout_ms);
+  /** Runs DuckDB SQL over the live data; `countBeforeLimit` adds `rowsBeforeLimit` when the query has a LIMIT. */
+  execute(sql: string, countBeforeLimit = false): Promise<QueryOutcome> {
+    return runQuery(this.db, this.storage, sql, this.config.query_timeout_ms, countBeforeLimit);
   }
 
   /** The query's rows as a Parquet file, written by DuckDB inside the data dir (the only place it may write). */

@@ -3,6 +3,7 @@ import { AppError, BadRequestError, TimeoutError } from '../errors.ts';
 import { QueryTimeoutError, type Database } from '../engine/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { QueryOutcome } from './duckbird.ts';
+import { withoutOuterLimit } from './rows-before-limit.ts';
 
 export class QueryError extends AppError {
   constructor(message: string, status: 400 | 403 = 400) {
@@ -26,12 +27,17 @@ export function translateDbError(e: unknown, timeoutMs: number): AppError {
   return new BadRequestError(`[Error] ${cleaned}`);
 }
 
-export async function runQuery(db: Database, storage: Storage, sql: string, timeoutMs: number): Promise<QueryOutcome> {
+export async function runQuery(db: Database, storage: Storage, sql: string, timeoutMs: number, countBeforeLimit: boolean): Promise<QueryOutcome> {
   const lease = storage.beginRead();
   const started = performance.now();
   try {
-    const result = await db.query(sql, { timeoutMs });
-    return { result, elapsed: (performance.now() - started) / 1000 };
+    const unlimited = countBeforeLimit ? withoutOuterLimit(sql) : null;
+    const [result, counted] = await Promise.all([
+      db.query(sql, { timeoutMs }),
+      unlimited === null ? undefined : db.query(`SELECT count(*) FROM (${unlimited}) AS _rows_before_limit`, { timeoutMs }),
+    ]);
+    const rowsBeforeLimit = counted === undefined ? undefined : Number(counted.rows[0]![0]);
+    return { result, elapsed: (performance.now() - started) / 1000, rowsBeforeLimit };
   } catch (e) {
     throw translateDbError(e, timeoutMs);
   } finally {

@@ -6,7 +6,7 @@ import { requestToken, sameToken } from '../auth.ts';
 import { firstValue, requestParams, zeroOrOne } from '../params.ts';
 import { sendQuery, type PipeFormat } from '../send-result.ts';
 import { requirePipe } from '../../service/pipe-sql.ts';
-import { templateVars } from '../../service/template-vars.ts';
+import { pipeVars } from '../../service/template-vars.ts';
 
 const FORMATS: Record<string, PipeFormat> = { json: 'JSON', csv: 'CSVWithNames', ndjson: 'JSONEachRow', parquet: 'Parquet' };
 const MAX_SQL = 8 * 1024;
@@ -29,9 +29,9 @@ export function pipesRouter(app: Duckbird, bodyLimit: string): Router {
       if (Buffer.byteLength(q) > MAX_SQL) throw new BadRequestError('The maximum size for a SQL query is 8KB.');
     }
     const opts = { quote64bitIntegers: zeroOrOne(params, 'output_format_json_quote_64bit_integers'), quoteDenormals: zeroOrOne(params, 'output_format_json_quote_denormals') };
-    const { vars, warnings } = templateVars(params);
-    res.setHeader('X-Tb-Warning', JSON.stringify(warnings));
-    await sendQuery(app, res, app.pipeSql(name, vars, q), format, opts);
+    const info = app.pipeTemplateInfo(name);
+    res.setHeader('X-Tb-Warning', JSON.stringify(info.warnings));
+    await sendQuery(app, res, app.pipeSql(name, pipeVars(params, info), q), format, opts);
   };
   const bodies = [express.urlencoded({ extended: false, limit: bodyLimit }), express.json({ limit: bodyLimit })];
   router.get('/v0/pipes/:file', handler);

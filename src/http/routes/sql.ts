@@ -7,7 +7,7 @@ import { requestToken, sameToken } from '../auth.ts';
 import { firstValue, requestParams, zeroOrOne } from '../params.ts';
 import { sendQuery } from '../send-result.ts';
 import type { OutputFormat } from '../../service/format-result.ts';
-import { templateVars } from '../../service/template-vars.ts';
+import { sqlVars, sqlWarnings } from '../../service/template-vars.ts';
 
 const ALLOWED: readonly OutputFormat[] = ['JSON', 'CSV', 'CSVWithNames', 'TSV', 'TSVWithNames', 'PrettyCompact', 'JSONEachRow', 'Parquet', 'JSONStrings', 'Prometheus'];
 
@@ -35,7 +35,7 @@ export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
     if (!sameToken(requestToken(req), app.adminToken)) throw new AuthError();
     const raw = sqlFromRequest(req);
     const params = requestParams(req);
-    const { vars, warnings } = templateVars(params);
+    const vars = sqlVars(params);
     const tp = firstValue(params, 'template_parameters');
     if (tp !== undefined) {
       try {
@@ -44,7 +44,7 @@ export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
         throw new BadRequestError('template_parameters must be a well-formed JSON');
       }
     }
-    res.setHeader('X-Tb-Warning', JSON.stringify(warnings));
+    res.setHeader('X-Tb-Warning', JSON.stringify(sqlWarnings(raw)));
     const { sql, format } = app.prepareSql(raw, vars, firstValue(params, 'pipeline'));
     const fmt = format === null ? 'JSON' : ALLOWED.find((f) => f.toLowerCase() === format.toLowerCase());
     if (!fmt) throw new InvalidFormatError();
