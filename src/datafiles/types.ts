@@ -21,6 +21,8 @@ export interface EngineDef {
   readonly partitionKey: string | null;
   readonly sortingKey: string | null;
   readonly primaryKey: string | null;
+  /** ENGINE_SAMPLING_KEY (optional: added by the parser, which always sets it). */
+  readonly samplingKey?: string | null;
   readonly ttl: string | null;
   readonly ver: string | null;
   readonly isDeleted: string | null;
