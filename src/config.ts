@@ -72,7 +72,14 @@ export function parseFlags(argv: readonly string[]): Record<string, string | boo
     if (!(key in SETTINGS)) throw new ConfigError(`unknown flag '--${m[1]}' (see duckbird --help)`);
     const isFlag = SETTINGS[key as SettingName].default === true || SETTINGS[key as SettingName].default === false;
     if (m[2] !== undefined) flags[key] = m[2];
-    else if (isFlag) flags[key] = true;
+    else if (isFlag) {
+      // `--fixtures`, `--fixtures 0` and `--fixtures=false` all work.
+      const next = argv[i + 1];
+      if (next !== undefined && /^(0|1|true|false)$/.test(next)) {
+        flags[key] = next;
+        i++;
+      } else flags[key] = true;
+    }
     else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) throw new ConfigError(`flag '--${m[1]}' needs a value`);

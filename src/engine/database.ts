@@ -42,7 +42,7 @@ export class Database {
     const pool: DuckDBConnection[] = [];
     for (let i = 0; i < poolSize; i++) pool.push(await instance.connect());
     const db = new Database(instance, pool);
-    await db.run("SET TimeZone = 'UTC'");
+    await db.runOnEach("SET TimeZone = 'UTC'");
     return db;
   }
 

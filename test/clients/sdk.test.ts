@@ -36,7 +36,7 @@ describe('@tinybirdco/sdk createClient', () => {
     const sql = await client.sql<{ c: number }>('SELECT count() AS c FROM charging_sessions');
     expect(sql.data).toEqual([{ c: 3 }]);
     const quarantined = await client.sql<{ c__error: string[] }>('SELECT c__error FROM charging_sessions_quarantine');
-    expect(quarantined.data).toEqual([{ c__error: ["Strict type checking failed. Value 'lots' on column 'energy_consumed' is a string when a Float64 was expected. While accessing jsonpath '$.energy_consumed'"] }]);
+    expect(quarantined.data).toEqual([{ c__error: ["Strict type checking failed. Value lots on column 'energy_consumed' is a string when a Float64 was expected. While accessing jsonpath '$.energy_consumed'"] }]);
   });
 
   it('surfaces Tinybird errors as the SDK expects', async () => {
