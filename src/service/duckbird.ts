@@ -11,6 +11,7 @@ import { isTemplate, renderTemplate } from '../template/index.ts';
 import { Storage, type AppendResult } from '../storage/storage.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { eventLines } from './event-lines.ts';
+import { translateExpression } from './translate-expression.ts';
 import { pipeTemplateInfo, type PipeTemplateInfo } from './template-vars.ts';
 import { loadFixtures } from './fixtures.ts';
 import { runQuery, translateDbError } from './run-query.ts';
@@ -50,7 +51,7 @@ export class Duckbird {
     const db = await Database.open();
     try {
       for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
-      const storage = await Storage.open(db, dataDir, project.datasources);
+      const storage = await Storage.open(db, dataDir, project.datasources, { translateExpr: translateExpression, log: (m) => console.error(m) });
       const app = new Duckbird(config, project, db, storage, token, warnings, env);
       if (config.fixtures) await loadFixtures(app, project);
       await db.lockDown([dataDir]);
