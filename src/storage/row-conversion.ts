@@ -233,6 +233,16 @@ function dateUs(x: string, pre: Pre): string {
   return pre(`CASE WHEN ${sv} IS NOT NULL THEN ${fromText} WHEN ${d} IS NOT NULL THEN ${fromNumber} END`, 2);
 }
 
+/** The date/time value of epoch microseconds `us`, truncated to the type's precision. */
+function dateValue(t: TypeInfo, us: string): string {
+  if (t.kind === 'datetime') return `make_timestamp(${us} - ${us} % 1000000)`;
+  if (t.kind === 'datetime64') {
+    const p = t.precision!;
+    return p >= 6 ? `make_timestamp(${us})` : `make_timestamp(${us} - ${us} % ${10 ** (6 - p)})`;
+  }
+  return `CAST('1970-01-01' AS DATE) + CAST(floor((${us} - ${us} % 1000000) / 86400000000) AS INTEGER)`;
+}
+
 let lambdaDepth = 0;
 
 function convert(t: TypeInfo, x: string, ctx: Ctx, inElement: boolean, pre: Pre = inline): Conv {
@@ -319,12 +329,7 @@ function convert(t: TypeInfo, x: string, ctx: Ctx, inElement: boolean, pre: Pre 
       const inRange = `${us} BETWEEN ${lo} AND ${hi}`;
       const bounds = ctx.bounds(ctx.topValue, minStr, maxStr);
       const parseErr = ctx.dateParseError ?? ctx.typeError;
-      let value: string;
-      if (t.kind === 'datetime') value = `make_timestamp(${us} - ${us} % 1000000)`;
-      else if (t.kind === 'datetime64') {
-        const p = t.precision!;
-        value = p >= 6 ? `make_timestamp(${us})` : `make_timestamp(${us} - ${us} % ${10 ** (6 - p)})`;
-      } else value = `CAST('1970-01-01' AS DATE) + CAST(floor((${us} - ${us} % 1000000) / 86400000000) AS INTEGER)`;
+      const value = dateValue(t, us);
       return nullElem({
         value: `CASE WHEN ${inRange} THEN CAST(${value} AS ${t.duck}) END`,
         err: `CASE WHEN ${us} IS NULL THEN ${soft(parseErr)} WHEN NOT (${inRange}) THEN ${soft(bounds)} END`,
@@ -492,28 +497,17 @@ function firstError(cols: readonly ColumnPlan[]): { err: string; name: string } 
   };
 }
 
-/**
- * A DuckDB SELECT reading relation `source` (columns `__line VARCHAR` = one raw NDJSON line, `__n BIGINT` = line number)
- * and producing, in this order: one column per datasource column, named exactly as the column, typed
- * `duckdbType(col.type)` (src/sql/types.ts), NULL where the row is quarantined; then
- * `__error_column VARCHAR[]` and `__error VARCHAR[]` (both empty lists for good rows), then one VARCHAR column per
- * datasource column named `__raw_<column name>` holding the raw value as text for the quarantine table (strings raw,
- * other values as Python's `str()` prints them, as Tinybird does; NULL when missing or null). Blank lines are
- * dropped (not rows). `__n` is passed through. Offset-less date texts are read as UTC whatever the session
- * TimeZone.
- */
-export function buildNdjsonConversion(columns: readonly ColumnDef[], source: string, opts: ConversionOptions = {}): string {
-  lambdaDepth = 0;
-  const plans = columns.map(planColumn);
-  const order = plans.map((p) => p).sort((a, b) => heuristic(a.meta) - heuristic(b.meta));
-  const inGroup = (g: Group) => order.filter((p) => p.group === g);
-  // SRV checks non-nullable top-level String columns, then numbers, then DateTime, DateTime64, then the rest.
-  const groupS = [
-    ...inGroup('S').filter((p) => p.type.kind === 'string' || p.type.kind === 'json'),
-    ...inGroup('S').filter((p) => p.type.kind === 'int' || p.type.kind === 'float'),
-  ];
-  const hasSimple = order.some((p) => p.group !== 'C');
+/** Column plans, and the inputs every conversion reads: `__v` holds the JSON text at each distinct pointer. */
+interface Prepared {
+  readonly plans: readonly ColumnPlan[];
+  /** JSON text of each column's value (SQL over `__v`/`__line`; NULL when missing), and its Python rendering input. */
+  readonly inputs: readonly { x: string; rawX: string }[];
+  readonly ptrList: string;
+  readonly pointerCount: number;
+}
 
+function prepare(columns: readonly ColumnDef[]): Prepared {
+  const plans = columns.map(planColumn);
   const pointers = new Map<string, number>();
   const pointerOf = (keys: readonly string[]) => {
     const ptr = jsonPointer(keys);
@@ -533,6 +527,44 @@ export function buildNdjsonConversion(columns: readonly ColumnDef[], source: str
       rawX: `__x${p.i}`,
     };
   });
+  return { plans, inputs, ptrList: [...pointers.keys()].map(lit).join(', '), pointerCount: pointers.size };
+}
+
+// String functions copy the line, so they only run on the lines that need them (measured: 3 copies of every
+// line cost more than the JSON parse).
+const linesOf = (source: string) =>
+  `SELECT __n, __line FROM (SELECT __n, CASE WHEN ends_with(__line, chr(13)) OR starts_with(__line, chr(65279)) ` +
+  `THEN ltrim(rtrim(__line, chr(13)), chr(65279)) ELSE __line END AS __line FROM ${source}) ` +
+  `WHERE CASE WHEN __line = '' THEN false WHEN __line[1] IN (' ', chr(9)) THEN trim(__line, ' ' || chr(9)) <> '' ELSE true END`;
+
+/** Adds `__v`: the JSON text at every pointer, or NULL for the whole list when the line is not valid JSON. */
+const parsedOf = (prep: Prepared, lines: string) =>
+  prep.pointerCount
+    ? `SELECT __n, __line, CAST(try(json_extract(__line, [${prep.ptrList}])) AS VARCHAR[]) AS __v FROM (${lines})`
+    : `SELECT __n, __line, CASE WHEN json_valid(__line) THEN CAST([] AS VARCHAR[]) END AS __v FROM (${lines})`;
+
+/**
+ * A DuckDB SELECT reading relation `source` (columns `__line VARCHAR` = one raw NDJSON line, `__n BIGINT` = line number)
+ * and producing, in this order: one column per datasource column, named exactly as the column, typed
+ * `duckdbType(col.type)` (src/sql/types.ts), NULL where the row is quarantined; then
+ * `__error_column VARCHAR[]` and `__error VARCHAR[]` (both empty lists for good rows), then one VARCHAR column per
+ * datasource column named `__raw_<column name>` holding the raw value as text for the quarantine table (strings raw,
+ * other values as Python's `str()` prints them, as Tinybird does; NULL when missing or null). Blank lines are
+ * dropped (not rows). Offset-less date texts are read as UTC whatever the session TimeZone.
+ * This is the complete (slow) conversion; `planNdjsonConversion` runs it only for rows its fast path is unsure of.
+ */
+export function buildNdjsonConversion(columns: readonly ColumnDef[], source: string, opts: ConversionOptions = {}): string {
+  lambdaDepth = 0;
+  const prep = prepare(columns);
+  const { plans, inputs } = prep;
+  const order = plans.map((p) => p).sort((a, b) => heuristic(a.meta) - heuristic(b.meta));
+  const inGroup = (g: Group) => order.filter((p) => p.group === g);
+  // SRV checks non-nullable top-level String columns, then numbers, then DateTime, DateTime64, then the rest.
+  const groupS = [
+    ...inGroup('S').filter((p) => p.type.kind === 'string' || p.type.kind === 'json'),
+    ...inGroup('S').filter((p) => p.type.kind === 'int' || p.type.kind === 'float'),
+  ];
+  const hasSimple = order.some((p) => p.group !== 'C');
 
   const preCols: [string[], string[]] = [[], []];
   const preNames = new Map<string, string>();
@@ -546,17 +578,8 @@ export function buildNdjsonConversion(columns: readonly ColumnDef[], source: str
     return name;
   };
   const sqls = plans.map((p) => columnSql(p, `__x${p.i}`, inputs[p.i]!.rawX, pre));
-  const ptrList = [...pointers.keys()].map(lit).join(', ');
 
-  // String functions copy the line, so they only run on the lines that need them (measured: 3 copies of every
-  // line cost more than the JSON parse).
-  const lines =
-    `SELECT __n, __line FROM (SELECT __n, CASE WHEN ends_with(__line, chr(13)) OR starts_with(__line, chr(65279)) ` +
-    `THEN ltrim(rtrim(__line, chr(13)), chr(65279)) ELSE __line END AS __line FROM ${source}) ` +
-    `WHERE CASE WHEN __line = '' THEN false WHEN __line[1] IN (' ', chr(9)) THEN trim(__line, ' ' || chr(9)) <> '' ELSE true END`;
-  const parsed = pointers.size
-    ? `SELECT __n, __line, CAST(try(json_extract(__line, [${ptrList}])) AS VARCHAR[]) AS __v FROM (${lines})`
-    : `SELECT __n, __line, CASE WHEN json_valid(__line) THEN CAST([] AS VARCHAR[]) END AS __v FROM (${lines})`;
+  const parsed = parsedOf(prep, linesOf(source));
   const extracted =
     `SELECT __n, __line, __v IS NOT NULL AS __ok, CASE WHEN __line[1] = '{' THEN '{' ELSE ltrim(__line, ' ' || chr(9))[1] END AS __rc` +
     plans.map((p) => `, ${inputs[p.i]!.x} AS __x${p.i}`).join('') +
@@ -625,6 +648,171 @@ export function buildNdjsonConversion(columns: readonly ColumnDef[], source: str
     plans.map((p) => ident(`__raw_${p.col.name}`)).join(', ') +
     ` FROM (${withRaw})`
   );
+}
+
+/**
+ * Fast conversion of one column: `value` (SQL over the JSON text `x`) and `ok`, a boolean SQL over `__f<i>` (the
+ * value) that is true only when the full conversion gives this very value with no error and no DEFAULT. It uses
+ * the same DuckDB functions as the full conversion's first branch, so "ok" values are equal by construction; the
+ * rarer forms (bools into numbers, unix-time dates, escaped date texts, defaults...) are left to the full conversion.
+ */
+function fastColumn(p: ColumnPlan, x: string): { value: string; ok: string } | null {
+  const { type } = p;
+  if (p.path.head.length === 0 || p.path.each !== null) return null;
+  const f = `__f${p.i}`;
+  let value: string, ok: string;
+  switch (type.kind) {
+    case 'string':
+    case 'json':
+      value = `CASE WHEN ${x}[1] = '"' THEN ${strVal(x)} WHEN ${x}[1] = '{' THEN ${x} END`;
+      ok = `${f} IS NOT NULL`;
+      break;
+    case 'int':
+      if (type.big) return null;
+      // Quoted texts, objects, arrays and true/false/null never cast; JSON numbers with a fraction or exponent are
+      // type or bounds errors.
+      value = `CASE WHEN NOT ${isFloatText(x)} THEN try_cast(${x} AS ${type.duck}) END`;
+      ok = `${f} IS NOT NULL`;
+      break;
+    case 'float':
+      value = `try_cast(${x} AS ${type.duck})`;
+      ok = `isfinite(${f})`;
+      break;
+    case 'bool':
+      value = `CASE WHEN ${x} = 'true' THEN true WHEN ${x} = 'false' THEN false END`;
+      ok = `${f} IS NOT NULL`;
+      break;
+    case 'datetime':
+    case 'datetime64':
+    case 'date':
+    case 'date32': {
+      // Epoch microseconds exactly as `dateUs` computes them first (unescaped text read with a `+00` offset).
+      value = `CASE WHEN ${x}[1] = '"' AND NOT contains(${x}, '\\') THEN epoch_us(try_cast(${x}[2:-2] || '+00' AS TIMESTAMPTZ)) END`;
+      const [lo, hi] = DATE_LIMITS[type.kind];
+      ok = `${f} BETWEEN ${lo} AND ${hi}`;
+      break;
+    }
+    default:
+      return null;
+  }
+  // Every fast `value` is NULL for `null` and for a missing value, so non-nullable columns need no extra test.
+  // A missing value takes the DEFAULT (full conversion); `null` in a Nullable column is NULL either way.
+  if (p.nullable) ok = `(${p.col.defaultExpr === null ? `${x} IS NULL OR ` : ''}${x} = 'null' OR ${ok})`;
+  return { value, ok };
+}
+
+/** What the fast path writes into a column of `__batch` for a row it accepted. */
+function fastOutput(p: ColumnPlan): string {
+  const f = `__f${p.i}`;
+  if (['datetime', 'datetime64', 'date', 'date32'].includes(p.type.kind)) return `CAST(${dateValue(p.type, f)} AS ${p.type.duck})`;
+  return `CAST(${f} AS ${p.type.duck})`;
+}
+
+/** Relation of NDJSON lines bound as parameter $1 (one string). */
+export const NDJSON_PARAM_SOURCE = `(SELECT unnest(string_split($1, chr(10))) AS __line, 0 AS __n)`;
+
+/** Anything with the engine Session's `run`/`query` (src/engine/database.ts); this module stays free of DuckDB. */
+export interface SqlSession {
+  run(sql: string, params?: readonly string[]): Promise<void>;
+  query(sql: string): Promise<{ readonly rows: readonly (readonly unknown[])[] }>;
+}
+
+/**
+ * How to convert a batch into `temp.__batch`: run `create`, then `fast` (the body bound as `$1` when the plan's
+ * source reads it), then, only when `counts` shows pending rows, run `slow` in order. `temp.__batch` then holds the
+ * output of `buildNdjsonConversion` (the ds columns, `__error_column`, `__error`, the `__raw_<col>` columns)
+ * followed by a `__pending` VARCHAR column that is NULL in every row by then. Rows the full conversion handled come
+ * after the others.
+ */
+export interface ConversionPlan {
+  /** Creates (or empties) `temp.__batch`; no parameters. */
+  readonly create: string;
+  /** Converts the body bound as `$1`; worth preparing once per connection (a re-executed prepared CREATE TABLE AS
+   * loses its columns in DuckDB 1.5, hence the separate `create`). */
+  readonly fast: string;
+  /** One row: [rows accepted, rows quarantined, rows pending] (BIGINTs). */
+  readonly counts: string;
+  readonly slow: readonly string[];
+}
+
+/**
+ * Plans the conversion of one data source's batches (do it once per data source). The fast path accepts, with a
+ * small expression tree, every line whose values all come in the common forms, and the full conversion
+ * (`buildNdjsonConversion`) handles the others in a second statement. `source` must yield `__line` and `__n`.
+ */
+export function planNdjsonConversion(
+  columns: readonly ColumnDef[],
+  opts: ConversionOptions = {},
+  source: string = NDJSON_PARAM_SOURCE,
+): ConversionPlan {
+  lambdaDepth = 0;
+  const prep = prepare(columns);
+  const { plans, inputs } = prep;
+  const level1: string[] = [];
+  const oks: string[] = [];
+  const outputs: string[] = [];
+  for (const p of plans) {
+    const x = inputs[p.i]!.x;
+    const fast = fastColumn(p, x);
+    if (fast) {
+      level1.push(`${fast.value} AS __f${p.i}`);
+      oks.push(fast.ok);
+      outputs.push(fastOutput(p));
+    } else {
+      // The full conversion of this column alone, so the fast path stays exact for any type.
+      const c = columnSql(p, x, x, inline);
+      level1.push(`${c.value} AS __f${p.i}`, `${c.err} IS NULL${c.useDefault ? ` AND NOT ${c.useDefault}` : ''} AS __k${p.i}`);
+      oks.push(`__k${p.i}`);
+      outputs.push(`__f${p.i}`);
+    }
+  }
+  // The full conversion reports any line that does not start with `{` (after CR/BOM removal) as an error or reads
+  // it whole (`$` columns); either way it is not for the fast path.
+  const ok = `coalesce(${[`__v IS NOT NULL`, `__line[1] = '{'`, ...oks].join(' AND ')}, false)`;
+  const accepted =
+    `SELECT __line, ${ok} AS __ok` +
+    plans.map((p) => `, __f${p.i}`).join('') +
+    ` FROM (SELECT __line, __v, ${level1.join(', ')} FROM (${parsedOf(prep, linesOf(source))}))`;
+  const create =
+    `CREATE OR REPLACE TEMP TABLE __batch (` +
+    plans.map((p) => `${ident(p.col.name)} ${p.type.duck}, `).join('') +
+    `__error_column VARCHAR[], __error VARCHAR[]` +
+    plans.map((p) => `, ${ident(`__raw_${p.col.name}`)} VARCHAR`).join('') +
+    `, __pending VARCHAR)`;
+  const fast =
+    `INSERT INTO temp.__batch SELECT ` +
+    plans.map((p) => `CASE WHEN __ok THEN ${outputs[p.i]} END, `).join('') +
+    `CASE WHEN __ok THEN CAST([] AS VARCHAR[]) END, CASE WHEN __ok THEN CAST([] AS VARCHAR[]) END` +
+    plans.map(() => `, NULL`).join('') +
+    `, CASE WHEN NOT __ok THEN __line END FROM (${accepted})`;
+  const pendingSource = `(SELECT __pending AS __line, 0 AS __n FROM temp.__batch WHERE __pending IS NOT NULL)`;
+  return {
+    create,
+    fast,
+    counts:
+      'SELECT count(*) FILTER (WHERE __pending IS NULL AND len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0), ' +
+      'count(*) FILTER (WHERE __pending IS NOT NULL) FROM temp.__batch',
+    slow: [
+      `INSERT INTO temp.__batch SELECT *, NULL FROM (${buildNdjsonConversion(columns, pendingSource, opts)})`,
+      'DELETE FROM temp.__batch WHERE __pending IS NOT NULL',
+    ],
+  };
+}
+
+/** Runs a plan on one held connection; leaves the converted batch in `temp.__batch`. */
+export async function runNdjsonConversion(
+  plan: ConversionPlan,
+  session: SqlSession,
+  body: string,
+): Promise<{ successfulRows: number; quarantinedRows: number }> {
+  await session.run(plan.create);
+  await session.run(plan.fast, [body]);
+  let [good, bad, pending] = (await session.query(plan.counts)).rows[0]!.map(Number) as [number, number, number];
+  if (pending > 0) {
+    for (const sql of plan.slow) await session.run(sql);
+    [good, bad, pending] = (await session.query(plan.counts)).rows[0]!.map(Number) as [number, number, number];
+  }
+  return { successfulRows: good, quarantinedRows: bad };
 }
 
 export { quarantineColumns } from './quarantine-schema.ts';

@@ -1,0 +1,856 @@
+// The storage engine (design.md, Storage): NDJSON bodies are converted by DuckDB, logged to the write-ahead log,
+// and inserted into an in-memory buffer table that queries already see; buffers are flushed into sorted Parquet
+// parts per partition, and small parts are merged in the background. `_manifest.json` says which parts are live.
+//
+// Data dir layout:
+//   _manifest.json                         live parts of every table, walSeq, next part id (atomic replace)
+//   _wal/wal-<first seq>.log               write-ahead log segments (one log for all data sources)
+//   <ds>/partition=<value>/part-<id>.parquet            rows of data source <ds>, value of ENGINE_PARTITION_KEY
+//   <ds>_quarantine/partition=all/part-<id>.parquet     rows of its quarantine table (spec §2.5)
+// Only live parts carry the `.parquet` suffix at rest (temp files end in `.tmp`, merged-away files are deleted as
+// soon as no query that started before the merge is running), so `read_parquet('<data>/<ds>/*/*.parquet')` from
+// any tool reads exactly the flushed rows.
+//
+// Each table is a DuckDB VIEW named after it: the live parts (read_parquet over the manifest's file list, cast to
+// the declared types, which Parquet cannot all hold, e.g. TIMESTAMP_S) UNION ALL its buffer table(s). Views and
+// buffers change together in one DuckDB transaction, so a query never sees a part twice or half of one.
+//
+// Concurrency: every change of buffers, views or the manifest runs under one write lock (one writer per process).
+// Appends that queue up behind it are written as one batch per data source (group commit: one conversion, one
+// transaction, one fsync shared by the `wait=true` callers), once the row conversion reports line numbers.
+// Flushes and merges write their Parquet files outside the lock and take it only to swap the manifest and views:
+// a flush first moves the buffers to a new generation (ingest continues into the new one while the old one is
+// written), a merge reads immutable parts.
+import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { DatasourceFile } from '../datafiles/types.ts';
+import type { Database, Session } from '../engine/database.ts';
+import { AppError, NotFoundError } from '../errors.ts';
+import { duckdbType } from '../sql/types.ts';
+import { fsyncDir, publishFile, removeFile } from './durable-fs.ts';
+import { loadManifest, saveManifest, tableState, withTable, type Manifest, type PartInfo } from './manifest.ts';
+import { DEFAULT_MERGE_POLICY, pickMerge, type MergePolicy } from './merge-policy.ts';
+import { quarantineColumns } from './quarantine-schema.ts';
+import { buildNdjsonConversion } from './row-conversion.ts';
+import {
+  datasourceLayout,
+  NO_PARTITION,
+  partitionFolder,
+  quarantineLayout,
+  quoteIdent,
+  quoteLiteral,
+  type TableLayout,
+} from './table-layout.ts';
+import { WriteAheadLog, type WalRecord } from './write-ahead-log.ts';
+
+export interface AppendResult {
+  successfulRows: number;
+  quarantinedRows: number;
+}
+
+/** An append or truncate that arrives while the server shuts down (spec §2.3 overload wording). */
+export class ClosedError extends AppError {
+  constructor() {
+    super(503, 'Service temporarily unavailable, no data ingested, please retry again');
+  }
+}
+
+export interface StorageOptions {
+  /**
+   * Without `wait=true`, an acknowledged append is fsynced to the write-ahead log within this many milliseconds:
+   * the most a power loss or kill -9 can lose of such appends. `wait=true` appends are fsynced before they answer.
+   */
+  readonly fsyncIntervalMs?: number;
+  /** Buffers are flushed into Parquet parts at least this often (ms) when they hold rows. */
+  readonly flushIntervalMs?: number;
+  /** ... or as soon as one table's buffer holds this many rows ... */
+  readonly flushRows?: number;
+  /** ... or the write-ahead log grew by this many bytes since the last flush. */
+  readonly flushBytes?: number;
+  readonly mergePolicy?: MergePolicy;
+  /** ClickHouse expression → DuckDB expression, for DEFAULT expressions and the partition and sorting keys. */
+  readonly translateExpr?: (expr: string) => string;
+  /** Where background flush/merge failures are reported (they are retried on the next flush/merge). */
+  readonly log?: (message: string) => void;
+}
+
+const DEFAULTS = {
+  fsyncIntervalMs: 1000,
+  flushIntervalMs: 5000,
+  flushRows: 200_000,
+  flushBytes: 64 * 1024 * 1024,
+};
+
+/** Schema holding the buffer tables; the views live in `main` under the table names. */
+const INTERNAL = '_duckbird';
+const WAL_DIR = '_wal';
+/** The relation the row conversion reads: one row per NDJSON line of the body bound as $1. */
+const NDJSON_SOURCE = `(SELECT unnest(l) AS __line, generate_subscripts(l, 1) AS __n FROM (SELECT string_split($1, chr(10)) AS l))`;
+const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 16384';
+
+/** DuckDB types that come back from Parquet unchanged, so the view need not cast them (keeps filter pushdown). */
+const PARQUET_EXACT = /^(VARCHAR|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DATE|TIMESTAMP|TIMESTAMP_NS|UUID)$/;
+
+interface Source {
+  readonly ds: DatasourceFile;
+  readonly table: TableLayout;
+  readonly quarantine: TableLayout;
+  /** SELECT over NDJSON_SOURCE: the columns, `__error_column`, `__error`, then `__raw_<col>` (row-conversion.ts). */
+  readonly conversion: string;
+}
+
+interface QueuedAppend {
+  readonly source: Source;
+  readonly body: string;
+  resolve(r: AppendResult): void;
+  reject(e: unknown): void;
+}
+
+/** Upper bound for the bodies written as one batch (UTF-16 length; the Events API caps a request at 10 MB). */
+const MAX_BATCH_CHARS = 32 * 1024 * 1024;
+
+interface BufferCount {
+  rows: number;
+  bytes: number;
+}
+
+/** Buffers being written to Parquet by a flush: generation `gen`, holding every WAL record up to `seq`. */
+interface PendingFlush {
+  readonly gen: number;
+  readonly seq: number;
+  readonly counts: Map<string, BufferCount>;
+}
+
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  get busy(): boolean {
+    return this.queued > 0;
+  }
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const result = this.tail.then(fn).finally(() => this.queued--);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export class Storage {
+  private readonly sources = new Map<string, Source>();
+  /** Every table by view name (data sources and quarantine tables). */
+  private readonly tables = new Map<string, TableLayout>();
+  private readonly writeLock = new Mutex();
+  private readonly flushLock = new Mutex();
+  private readonly opts: Required<Omit<StorageOptions, 'translateExpr' | 'log' | 'mergePolicy'>> & {
+    mergePolicy: MergePolicy;
+    log: (m: string) => void;
+  };
+  private gen = 0;
+  private counts = new Map<string, BufferCount>();
+  private pending: PendingFlush | null = null;
+  private nextPartId: number;
+  /** Bumped by every swap that retires part files; a read lease remembers the version it started at. */
+  private version = 0;
+  private leaseId = 0;
+  private readonly leases = new Map<number, number>();
+  private retired: { file: string; retiredAt: number }[] = [];
+  private merging: Promise<void> | null = null;
+  private mergeAgain = false;
+  private closing = false;
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly knownDirs = new Set<string>();
+  private queue: QueuedAppend[] = [];
+  /** Whether the row conversion outputs `__n`, which per-request counts of a batched conversion need. */
+  private batchable = false;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly dataDir: string,
+    private manifest: Manifest,
+    private readonly wal: WriteAheadLog,
+    opts: StorageOptions,
+  ) {
+    this.opts = {
+      fsyncIntervalMs: opts.fsyncIntervalMs ?? DEFAULTS.fsyncIntervalMs,
+      flushIntervalMs: opts.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
+      flushRows: opts.flushRows ?? DEFAULTS.flushRows,
+      flushBytes: opts.flushBytes ?? DEFAULTS.flushBytes,
+      mergePolicy: opts.mergePolicy ?? DEFAULT_MERGE_POLICY,
+      log: opts.log ?? ((m) => console.error(m)),
+    };
+    this.nextPartId = manifest.nextPartId;
+  }
+
+  /** Opens/creates the data dir, loads the manifest, removes orphan files, replays the WAL, creates the query views. */
+  static async open(
+    db: Database,
+    dataDir: string,
+    datasources: readonly DatasourceFile[],
+    opts: StorageOptions = {},
+  ): Promise<Storage> {
+    const dir = resolve(dataDir);
+    await mkdir(dir, { recursive: true });
+    const manifest = await loadManifest(dir);
+    const { wal, records, repairs } = await WriteAheadLog.open(join(dir, WAL_DIR), manifest.walSeq);
+    const storage = new Storage(db, dir, manifest, wal, opts);
+    for (const r of repairs) storage.opts.log(`write-ahead log: ${r}`);
+    try {
+      const translateExpr = opts.translateExpr ?? ((e: string) => e);
+      for (const ds of datasources) {
+        const table = datasourceLayout(ds, translateExpr);
+        const quarantine = quarantineLayout(
+          ds,
+          quarantineColumns(ds.columns).map((c) => ({ name: c.name, type: duckdbType(c.type) })),
+        );
+        const conversion = buildNdjsonConversion(ds.columns, NDJSON_SOURCE, { translateExpr });
+        storage.sources.set(ds.name, { ds, table, quarantine, conversion });
+        storage.tables.set(table.name, table);
+        storage.tables.set(quarantine.name, quarantine);
+      }
+      storage.batchable = await conversionKeepsLineNumbers(db);
+      await storage.removeOrphans();
+      await db.withConnection(async (s) => {
+        await s.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL}`);
+        await storage.createBuffers(s, storage.gen);
+        for (const group of replayGroups(records, manifest, storage.sources, storage.opts.log)) {
+          const { source, records: recs } = group;
+          try {
+            const body = recs.map((r) => r.body).join('\n');
+            const [counts] = await storage.convert(s, source, body, [body]);
+            storage.addCounts(await storage.insertBatch(s, source, recs[0]!.seq, Buffer.byteLength(body), counts!));
+          } catch (e) {
+            const seqs = `${recs[0]!.seq}..${recs.at(-1)!.seq}`;
+            throw new Error(`write-ahead log records ${seqs} for ${source.ds.name} cannot be replayed: ${errorText(e)}`);
+          }
+        }
+        await storage.swapViews(s);
+      });
+    } catch (e) {
+      await wal.close();
+      throw e;
+    }
+    storage.startTimers();
+    storage.scheduleMerges();
+    return storage;
+  }
+
+  /** body = raw NDJSON text. Rows are visible to queries when the promise resolves; with wait, also durable. */
+  async append(datasource: string, ndjson: string, opts: { wait: boolean }): Promise<AppendResult> {
+    const source = this.sources.get(datasource);
+    if (!source) throw new NotFoundError(`Data Source "${datasource}" does not exist`);
+    if (this.closing) throw new ClosedError();
+    const result = await new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ source, body: ndjson, resolve, reject });
+      // Requests that arrive while a batch is being written form the next batch (group commit).
+      if (this.queue.length === 1) void this.writeLock.run(() => this.drainQueue());
+    });
+    if (opts.wait) await this.wal.sync();
+    if (this.needsFlush()) this.flushInBackground();
+    return result;
+  }
+
+  /** Pins the parts the views currently reference so a merge cannot delete them mid-query. */
+  beginRead(): { release(): void } {
+    const id = ++this.leaseId;
+    this.leases.set(id, this.version);
+    return {
+      release: () => {
+        if (this.leases.delete(id)) void this.collectRetired();
+      },
+    };
+  }
+
+  /** True for data sources and their `<ds>_quarantine` tables. */
+  has(datasource: string): boolean {
+    return this.tables.has(datasource);
+  }
+
+  /** Counts for a data source (or a quarantine table); `quarantineRows` is its quarantine table's row count. */
+  stats(datasource: string): { rows: number; bytes: number; parts: number; partitions: number; quarantineRows: number } {
+    const table = this.requireTable(datasource);
+    const own = this.tableStats(table.name);
+    const quarantineRows = table.kind === 'datasource' ? this.tableStats(`${table.name}_quarantine`).rows : own.rows;
+    return { ...own, quarantineRows };
+  }
+
+  /** Writes every buffered row into Parquet parts now. */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.flushLock.run(() => this.flushLocked());
+  }
+
+  /** Runs merges until every partition is within the merge policy (merges otherwise run in the background). */
+  async compact(): Promise<void> {
+    await this.merging;
+    // A background merge started meanwhile may pick the same parts; the loser's swap finds its inputs gone.
+    for (let next = this.nextMerge(); next && !this.closing; next = this.nextMerge()) {
+      await this.mergeParts(next.table, next.parts);
+    }
+  }
+
+  /** Empties a data source or a quarantine table (spec §5 truncate). */
+  async truncate(datasource: string): Promise<void> {
+    const table = this.requireTable(datasource);
+    if (this.closing) throw new ClosedError();
+    await this.flushLock.run(() =>
+      this.writeLock.run(() =>
+        this.db.withConnection(async (s) => {
+          const old = tableState(this.manifest, table.name).parts;
+          const manifest = withTable(this.manifest, table.name, { parts: [], truncatedSeq: this.wal.lastSeq });
+          await saveManifest(this.dataDir, manifest);
+          this.manifest = manifest;
+          await s.run('BEGIN TRANSACTION');
+          try {
+            for (const gen of this.liveGens()) await s.run(`DELETE FROM ${bufferTable(table, gen)}`);
+            await this.createViews(s);
+            await s.run('COMMIT');
+          } catch (e) {
+            await s.run('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+          this.counts.delete(table.name);
+          this.pending?.counts.delete(table.name);
+          this.retire(old);
+        }),
+      ),
+    );
+    await this.collectRetired();
+  }
+
+  /** Flushes, fsyncs and stops timers and merges; after close nothing acknowledged is lost. */
+  async close(): Promise<void> {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.merging;
+    await this.writeLock.run(async () => undefined);
+    try {
+      await this.flush();
+    } finally {
+      // Whatever the flush did not write is still in the log and comes back at the next open.
+      await this.wal.close();
+    }
+    await this.wal.dropOldSegments();
+    this.leases.clear();
+    await this.collectRetired();
+    this.closed = true;
+  }
+
+  // --- ingest -------------------------------------------------------------------------------------------------
+
+  /**
+   * Runs the row conversion of `body` (the `parts` joined by newlines) into `temp.__batch` and counts good and
+   * quarantined rows per part, by line number ranges.
+   */
+  private async convert(s: Session, source: Source, body: string, parts: readonly string[]): Promise<AppendResult[]> {
+    await s.run(`CREATE OR REPLACE TEMP TABLE __batch AS ${source.conversion}`, [body]);
+    const counts = 'count(*) FILTER (WHERE len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0)';
+    if (parts.length === 1) {
+      const r = await s.query(`SELECT ${counts} FROM temp.__batch`);
+      return [{ successfulRows: Number(r.rows[0]![0]), quarantinedRows: Number(r.rows[0]![1]) }];
+    }
+    const ranges: string[] = [];
+    let first = 1;
+    parts.forEach((p, i) => {
+      const lines = countLines(p);
+      ranges.push(`(${i}, ${first}, ${first + lines - 1})`);
+      first += lines;
+    });
+    const r = await s.query(
+      `SELECT r.i, ${counts} FROM temp.__batch b JOIN (VALUES ${ranges.join(', ')}) r(i, lo, hi) ON b.__n BETWEEN r.lo AND r.hi GROUP BY r.i`,
+    );
+    const out = parts.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
+    for (const [i, good, bad] of r.rows) out[Number(i)] = { successfulRows: Number(good), quarantinedRows: Number(bad) };
+    return out;
+  }
+
+  /**
+   * Writes queued appends, one data source at a time: one conversion for all of its queued bodies (the
+   * conversion's cost is mostly per statement, ~100 ms measured for one row), one WAL record per request, one
+   * transaction. Runs under the write lock.
+   */
+  private async drainQueue(): Promise<void> {
+    // Only what is queued now: later arrivals wait behind a flush or merge swap already waiting for the lock.
+    let todo = this.queue;
+    this.queue = [];
+    while (todo.length) {
+      const source = todo[0]!.source;
+      const batch: QueuedAppend[] = [];
+      const rest: QueuedAppend[] = [];
+      let chars = 0;
+      for (const q of todo) {
+        const fits = batch.length === 0 || (this.batchable && chars + q.body.length <= MAX_BATCH_CHARS);
+        if (q.source === source && fits) {
+          batch.push(q);
+          chars += q.body.length;
+        } else rest.push(q);
+      }
+      todo = rest;
+      try {
+        const results = await this.applyAppends(source, batch.map((q) => q.body));
+        batch.forEach((q, i) => q.resolve(results[i]!));
+      } catch (e) {
+        if (batch.length === 1) batch[0]!.reject(e);
+        // One bad body must not fail the others: retry them one by one.
+        else for (const q of batch) await this.applyAppends(source, [q.body]).then(([r]) => q.resolve(r!), q.reject);
+      }
+    }
+  }
+
+  private applyAppends(source: Source, bodies: readonly string[]): Promise<AppendResult[]> {
+    return this.db.withConnection(async (s) => {
+      const body = bodies.length === 1 ? bodies[0]! : bodies.join('\n');
+      try {
+        const results = await this.convert(s, source, body, bodies);
+        const total = results.reduce(
+          (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
+          { successfulRows: 0, quarantinedRows: 0 },
+        );
+        if (total.successfulRows + total.quarantinedRows === 0) return results;
+        // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
+        await s.run('BEGIN TRANSACTION');
+        const logged: { seq: number; length: number }[] = [];
+        try {
+          for (let i = 0; i < bodies.length; i++) {
+            if (results[i]!.successfulRows + results[i]!.quarantinedRows > 0) {
+              logged.push(await this.wal.append(source.ds.name, bodies[i]!));
+            }
+          }
+          const added = await this.insertBatch(s, source, logged[0]!.seq, Buffer.byteLength(body), total);
+          await s.run('COMMIT');
+          this.addCounts(added);
+        } catch (e) {
+          await s.run('ROLLBACK').catch(() => undefined);
+          // Not visible, so not acknowledged: it must not appear after a restart either.
+          for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
+          throw e;
+        }
+        return results;
+      } finally {
+        await s.run('DROP TABLE IF EXISTS temp.__batch');
+      }
+    });
+  }
+
+  /** Moves `temp.__batch` into the current buffers of the data source and its quarantine table. */
+  /** Returns the buffer counts to add once the transaction committed. */
+  private async insertBatch(
+    s: Session,
+    source: Source,
+    seq: number,
+    bytes: number,
+    counts: AppendResult,
+  ): Promise<[string, BufferCount][]> {
+    const added: [string, BufferCount][] = [];
+    const { table, quarantine, ds } = source;
+    const state = (name: string) => tableState(this.manifest, name);
+    const good = counts.successfulRows;
+    const bad = counts.quarantinedRows;
+    if (good > 0 && seq > state(table.name).truncatedSeq) {
+      const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+      await s.run(`INSERT INTO ${bufferTable(table, this.gen)} SELECT ${cols} FROM temp.__batch WHERE len(__error) = 0`);
+      added.push([table.name, { rows: good, bytes: Math.round((bytes * good) / (good + bad)) }]);
+    }
+    if (bad > 0 && seq > state(quarantine.name).truncatedSeq) {
+      const exprs = [
+        '__error_column',
+        '__error',
+        'NULL',
+        ...ds.columns.map((c) => quoteIdent(`__raw_${c.name}`)),
+        'now()',
+      ];
+      const select = quarantine.columns.map((c, i) => `CAST(${exprs[i]} AS ${c.type})`).join(', ');
+      await s.run(`INSERT INTO ${bufferTable(quarantine, this.gen)} SELECT ${select} FROM temp.__batch WHERE len(__error) > 0`);
+      added.push([quarantine.name, { rows: bad, bytes: Math.round((bytes * bad) / (good + bad)) }]);
+    }
+    return added;
+  }
+
+  private addCounts(added: readonly [string, BufferCount][]): void {
+    for (const [table, { rows, bytes }] of added) {
+      const c = this.counts.get(table) ?? { rows: 0, bytes: 0 };
+      c.rows += rows;
+      c.bytes += bytes;
+      this.counts.set(table, c);
+    }
+  }
+
+  private needsFlush(): boolean {
+    if (this.wal.segmentBytes >= this.opts.flushBytes) return true;
+    for (const c of this.counts.values()) if (c.rows >= this.opts.flushRows) return true;
+    return false;
+  }
+
+  private flushInBackground(): void {
+    if (this.flushLock.busy || this.closing) return;
+    this.flush().catch((e: unknown) => this.opts.log(`flush failed (will retry): ${errorText(e)}`));
+  }
+
+  private startTimers(): void {
+    const fsync = setInterval(() => {
+      if (this.wal.dirty) this.wal.sync().catch((e: unknown) => this.opts.log(`WAL fsync failed: ${errorText(e)}`));
+    }, this.opts.fsyncIntervalMs);
+    const flush = setInterval(() => {
+      if ([...this.counts.values()].some((c) => c.rows > 0) || this.pending) this.flushInBackground();
+    }, this.opts.flushIntervalMs);
+    fsync.unref();
+    flush.unref();
+    this.timers.push(fsync, flush);
+  }
+
+  // --- flush --------------------------------------------------------------------------------------------------
+
+  private async flushLocked(): Promise<void> {
+    if (!this.pending) {
+      if (![...this.counts.values()].some((c) => c.rows > 0)) return;
+      // Phase 1: new buffers take the appends from now on; the old generation is frozen and still queried.
+      await this.writeLock.run(() =>
+        this.db.withConnection(async (s) => {
+          const seq = await this.wal.rotate();
+          this.pending = { gen: this.gen, seq, counts: this.counts };
+          this.counts = new Map();
+          this.gen++;
+          await this.createBuffers(s, this.gen);
+          await this.swapViews(s);
+        }),
+      );
+    }
+    const pending = this.pending!;
+    // Phase 2: write the frozen buffers as Parquet parts, outside the lock.
+    const written = new Map<string, PartInfo[]>();
+    try {
+      await this.db.withConnection(async (s) => {
+        for (const [name, count] of pending.counts) {
+          if (count.rows === 0) continue;
+          const table = this.tables.get(name)!;
+          written.set(name, await this.writeBufferParts(s, table, pending.gen));
+        }
+      });
+    } catch (e) {
+      for (const parts of written.values()) for (const p of parts) await removeFile(join(this.dataDir, p.file));
+      throw e;
+    }
+    // Phase 3: one manifest swap makes every table's new parts live and moves walSeq past the frozen records.
+    await this.writeLock.run(() =>
+      this.db.withConnection(async (s) => {
+        let manifest: Manifest = { ...this.manifest, walSeq: pending.seq, nextPartId: this.nextPartId };
+        for (const [name, parts] of written) {
+          const st = tableState(manifest, name);
+          manifest = withTable(manifest, name, { ...st, parts: [...st.parts, ...parts] });
+        }
+        await saveManifest(this.dataDir, manifest);
+        this.manifest = manifest;
+        this.pending = null;
+        await s.run('BEGIN TRANSACTION');
+        try {
+          await this.createViews(s);
+          for (const table of this.tables.values()) await s.run(`DROP TABLE IF EXISTS ${bufferTable(table, pending.gen)}`);
+          await s.run('COMMIT');
+        } catch (e) {
+          await s.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      }),
+    );
+    await this.wal.dropOldSegments();
+    this.scheduleMerges();
+  }
+
+  /** One sorted part per partition value present in the buffer; files are published but not yet live. */
+  private async writeBufferParts(s: Session, table: TableLayout, gen: number): Promise<PartInfo[]> {
+    const buffer = bufferTable(table, gen);
+    const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+    const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
+    if (!table.partitionExpr) {
+      return [await this.writePart(s, table, NO_PARTITION, `SELECT ${storedColumns(table)} FROM ${buffer}${order}`)];
+    }
+    // The partition key is evaluated once into a temp table rather than once per partition (measured ~2x faster
+    // for 12 months in one buffer).
+    await s.run(`CREATE OR REPLACE TEMP TABLE __flush AS SELECT ${cols}, CAST((${table.partitionExpr}) AS VARCHAR) AS __p FROM ${buffer}`);
+    try {
+      const values = await s.query('SELECT DISTINCT __p FROM temp.__flush ORDER BY 1');
+      const parts: PartInfo[] = [];
+      for (const [v] of values.rows) {
+        const value = v === null ? null : String(v);
+        const where = value === null ? '__p IS NULL' : `__p = ${quoteLiteral(value)}`;
+        const folder = partitionFolder(value).slice('partition='.length);
+        parts.push(await this.writePart(s, table, folder, `SELECT ${storedColumns(table)} FROM temp.__flush WHERE ${where}${order}`));
+      }
+      return parts;
+    } finally {
+      await s.run('DROP TABLE IF EXISTS temp.__flush');
+    }
+  }
+
+  /** COPY to a temp name, fsync, rename into `<table>/partition=<folder>/part-<id>.parquet`, fsync the folder. */
+  private async writePart(s: Session, table: TableLayout, folder: string, select: string): Promise<PartInfo> {
+    const dir = join(table.name, `partition=${folder}`);
+    await this.ensureDir(dir);
+    const id = String(this.nextPartId++).padStart(10, '0');
+    const file = join(dir, `part-${id}.parquet`);
+    const tmp = join(this.dataDir, dir, `.part-${id}.parquet.tmp`);
+    const r = await s.query(`COPY (${select}) TO ${quoteLiteral(tmp)} (${PARQUET_OPTIONS})`);
+    await publishFile(tmp, join(this.dataDir, file));
+    const { size } = await stat(join(this.dataDir, file));
+    return { file, partition: folder, rows: Number(r.rows[0]![0]), bytes: size };
+  }
+
+  /** mkdir -p, fsyncing each parent whose entries changed, so a published part never sits in a lost folder. */
+  private async ensureDir(rel: string): Promise<void> {
+    if (this.knownDirs.has(rel)) return;
+    const segments = rel.split('/');
+    let parent = this.dataDir;
+    for (const seg of segments) {
+      const dir = join(parent, seg);
+      const created = await mkdir(dir).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EEXIST') return false;
+          throw e;
+        },
+      );
+      if (created) await fsyncDir(parent);
+      parent = dir;
+    }
+    this.knownDirs.add(rel);
+  }
+
+  // --- merges -------------------------------------------------------------------------------------------------
+
+  private nextMerge(): { table: TableLayout; parts: PartInfo[] } | null {
+    for (const table of this.tables.values()) {
+      const parts = pickMerge(tableState(this.manifest, table.name).parts, this.opts.mergePolicy);
+      if (parts) return { table, parts };
+    }
+    return null;
+  }
+
+  private scheduleMerges(): void {
+    if (this.closing) return;
+    if (this.merging) {
+      this.mergeAgain = true;
+      return;
+    }
+    this.merging = (async () => {
+      do {
+        this.mergeAgain = false;
+        for (let next = this.nextMerge(); next && !this.closing; next = this.nextMerge()) {
+          await this.mergeParts(next.table, next.parts);
+        }
+      } while (this.mergeAgain && !this.closing);
+    })()
+      .catch((e: unknown) => this.opts.log(`merge failed (will retry after the next flush): ${errorText(e)}`))
+      .finally(() => {
+        this.merging = null;
+      });
+  }
+
+  /** Rewrites `parts` (one partition) as one sorted part, then swaps it in under the write lock. */
+  private async mergeParts(table: TableLayout, parts: readonly PartInfo[]): Promise<void> {
+    const lease = this.beginRead();
+    let merged: PartInfo;
+    try {
+      const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
+      const select = `SELECT ${storedColumns(table)} FROM (SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, parts)})${order}`;
+      merged = await this.db.withConnection((s) => this.writePart(s, table, parts[0]!.partition, select));
+    } finally {
+      lease.release();
+    }
+    const swapped = await this.writeLock.run(() =>
+      this.db.withConnection(async (s) => {
+        const current = tableState(this.manifest, table.name);
+        const inputs = new Set(parts.map((p) => p.file));
+        // A truncate may have removed the inputs meanwhile; then the merged part must not come back.
+        if (current.parts.filter((p) => inputs.has(p.file)).length !== inputs.size) return false;
+        const manifest = withTable({ ...this.manifest, nextPartId: this.nextPartId }, table.name, {
+          ...current,
+          parts: [...current.parts.filter((p) => !inputs.has(p.file)), merged],
+        });
+        await saveManifest(this.dataDir, manifest);
+        this.manifest = manifest;
+        await s.run('BEGIN TRANSACTION');
+        try {
+          await this.createViews(s, [table]);
+          await s.run('COMMIT');
+        } catch (e) {
+          await s.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+        this.retire(parts);
+        return true;
+      }),
+    );
+    if (!swapped) await removeFile(join(this.dataDir, merged.file));
+    await this.collectRetired();
+  }
+
+  // --- views, buffers, files ----------------------------------------------------------------------------------
+
+  private liveGens(): number[] {
+    return this.pending ? [this.pending.gen, this.gen] : [this.gen];
+  }
+
+  private async createBuffers(s: Session, gen: number): Promise<void> {
+    for (const table of this.tables.values()) {
+      const cols = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+      await s.run(`CREATE OR REPLACE TABLE ${bufferTable(table, gen)} (${cols})`);
+    }
+  }
+
+  /** (Re)creates the views of `tables` from the manifest and live buffers; callers own the transaction. */
+  private async createViews(s: Session, tables: Iterable<TableLayout> = this.tables.values()): Promise<void> {
+    for (const table of tables) {
+      const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+      const branches: string[] = [];
+      const parts = tableState(this.manifest, table.name).parts;
+      if (parts.length) branches.push(`SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, parts)}`);
+      for (const gen of this.liveGens()) branches.push(`SELECT ${cols} FROM ${bufferTable(table, gen)}`);
+      await s.run(`CREATE OR REPLACE VIEW main.${quoteIdent(table.name)} AS ${branches.join(' UNION ALL ')}`);
+    }
+  }
+
+  private async swapViews(s: Session): Promise<void> {
+    await s.run('BEGIN TRANSACTION');
+    try {
+      await this.createViews(s);
+      await s.run('COMMIT');
+    } catch (e) {
+      await s.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private retire(parts: readonly PartInfo[]): void {
+    this.version++;
+    for (const p of parts) this.retired.push({ file: p.file, retiredAt: this.version });
+  }
+
+  /** Deletes retired files no running query can still be reading (every lease is newer than the retirement). */
+  private async collectRetired(): Promise<void> {
+    if (!this.retired.length) return;
+    let oldest = Infinity;
+    for (const v of this.leases.values()) oldest = Math.min(oldest, v);
+    const ready = this.retired.filter((r) => r.retiredAt <= oldest);
+    if (!ready.length) return;
+    this.retired = this.retired.filter((r) => r.retiredAt > oldest);
+    for (const r of ready) await removeFile(join(this.dataDir, r.file));
+  }
+
+  /** Deletes part files and temp files the manifest does not list (interrupted flushes/merges, retired parts). */
+  private async removeOrphans(): Promise<void> {
+    const live = new Set<string>();
+    for (const st of Object.values(this.manifest.tables)) for (const p of st.parts) live.add(p.file);
+    const names = new Set([...this.tables.keys(), ...Object.keys(this.manifest.tables)]);
+    await removeFile(join(this.dataDir, '_manifest.json.tmp'));
+    for (const name of names) {
+      const tableDir = join(this.dataDir, name);
+      const folders = await readdir(tableDir).catch(() => [] as string[]);
+      for (const folder of folders) {
+        if (!folder.startsWith('partition=')) continue;
+        const dir = join(tableDir, folder);
+        const files = await readdir(dir).catch(() => [] as string[]);
+        let kept = 0;
+        for (const f of files) {
+          const rel = join(name, folder, f);
+          if (live.has(rel) || !(f.endsWith('.parquet') || f.endsWith('.tmp'))) kept++;
+          else await rm(join(dir, f), { force: true });
+        }
+        if (kept === 0) await rmdir(dir).catch(() => undefined);
+      }
+    }
+  }
+
+  private requireTable(name: string): TableLayout {
+    const t = this.tables.get(name);
+    if (!t) throw new NotFoundError(`Data Source "${name}" does not exist`);
+    return t;
+  }
+
+  private tableStats(name: string): { rows: number; bytes: number; parts: number; partitions: number } {
+    const parts = tableState(this.manifest, name).parts;
+    let rows = 0;
+    let bytes = 0;
+    for (const p of parts) {
+      rows += p.rows;
+      bytes += p.bytes;
+    }
+    for (const c of [this.counts.get(name), this.pending?.counts.get(name)]) {
+      rows += c?.rows ?? 0;
+      bytes += c?.bytes ?? 0;
+    }
+    return { rows, bytes, parts: parts.length, partitions: new Set(parts.map((p) => p.partition)).size };
+  }
+}
+
+function bufferTable(table: TableLayout, gen: number): string {
+  return `${INTERNAL}.${quoteIdent(`${table.name}__buffer_${gen}`)}`;
+}
+
+/**
+ * The columns as written to Parquet: 128-bit integers (Int128/UInt128/Int256/UInt256) as text, because DuckDB
+ * writes HUGEINT to Parquet as DOUBLE and would lose digits; the view casts them back.
+ */
+function storedColumns(table: TableLayout): string {
+  return table.columns
+    .map((c) => (/^U?HUGEINT$/.test(c.type) ? `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}` : quoteIdent(c.name)))
+    .join(', ');
+}
+
+function castColumns(table: TableLayout): string {
+  return table.columns
+    .map((c) => (PARQUET_EXACT.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`))
+    .join(', ');
+}
+
+function parquetScan(dataDir: string, parts: readonly PartInfo[]): string {
+  const files = parts.map((p) => quoteLiteral(join(dataDir, p.file))).join(', ');
+  return `read_parquet([${files}], hive_partitioning = false)`;
+}
+
+/** Lines `string_split(body, chr(10))` makes of `body`. */
+function countLines(body: string): number {
+  let n = 1;
+  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+async function conversionKeepsLineNumbers(db: Database): Promise<boolean> {
+  const probe = buildNdjsonConversion(
+    [{ name: 'x', type: 'String', nullable: false, jsonpath: '$.x', defaultExpr: null, codec: null }],
+    NDJSON_SOURCE,
+  );
+  const r = await db.query(`SELECT * FROM (${probe}) LIMIT 0`, { params: [''] });
+  return r.columns.some((c) => c.name === '__n');
+}
+
+/** Consecutive WAL records of one data source that replay into the same tables, to convert as one batch. */
+function replayGroups(
+  records: readonly WalRecord[],
+  manifest: Manifest,
+  sources: ReadonlyMap<string, Source>,
+  log: (m: string) => void,
+): { source: Source; records: WalRecord[] }[] {
+  const groups: { source: Source; records: WalRecord[]; key: string; chars: number }[] = [];
+  for (const r of records) {
+    if (r.seq <= manifest.walSeq) continue;
+    const source = sources.get(r.datasource);
+    if (!source) {
+      log(`write-ahead log: record ${r.seq} is for unknown data source ${r.datasource}; skipped`);
+      continue;
+    }
+    // A truncate between two records splits them: each side replays into different tables.
+    const live = (t: TableLayout) => r.seq > tableState(manifest, t.name).truncatedSeq;
+    const key = `${r.datasource}\0${live(source.table)}\0${live(source.quarantine)}`;
+    const last = groups.at(-1);
+    if (last && last.key === key && last.chars + r.body.length <= MAX_BATCH_CHARS) {
+      last.records.push(r);
+      last.chars += r.body.length;
+    } else groups.push({ source, records: [r], key, chars: r.body.length });
+  }
+  return groups;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
