@@ -2,8 +2,17 @@
 import { ConfigError, parseFlags, resolveConfig, settingsHelp } from './config.ts';
 import { Duckbird } from './service/duckbird.ts';
 import { startServer } from './http/server.ts';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { AppError } from './errors.ts';
+import { loadProject } from './datafiles/load-project.ts';
+import { resolveAdminToken } from './service/admin-token.ts';
+import { TokenStore } from './service/tokens.ts';
+import { formatScope, parseScope } from './service/scopes.ts';
 
 const USAGE = `Usage: duckbird start [--project DIR] [--data DIR] [--port N] [--host H] [options]
+       duckbird tokens [list] [--data DIR] [--project DIR]
+       duckbird tokens create NAME SCOPE... [--data DIR]     e.g. SCOPE = PIPES:READ:top_pages
 
 Serves a Tinybird project (.datasource / .pipe files) with Tinybird's HTTP API, on embedded DuckDB.
 
@@ -54,12 +63,47 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/**
+ * `duckbird tokens`: lists the tokens (name, scopes, token) or creates one, in the data dir a server uses (a
+ * running server sees a new token at its first use: the store re-reads a changed file).
+ */
+async function tokens(argv: string[]): Promise<void> {
+  let i = 0;
+  const positional: string[] = [];
+  while (i < argv.length && !argv[i]!.startsWith('--')) positional.push(argv[i++]!);
+  const config = resolveConfig(parseFlags(argv.slice(i)), process.env);
+  const dataDir = resolve(config.data);
+  await mkdir(dataDir, { recursive: true });
+  const { token } = await resolveAdminToken(dataDir, config.admin_token);
+  // Datafile tokens exist once the project was loaded; a missing project folder only means there are none to add.
+  const project = await loadProject(resolve(config.project), process.env).catch(() => undefined);
+  const store = await TokenStore.open(dataDir, token, project);
+  const [sub = 'list', ...rest] = positional;
+  if (sub === 'list' && rest.length === 0) {
+    for (const t of store.list()) console.log(`${t.name}\t${t.scopes.map(formatScope).join(' ')}\t${t.token}`);
+    return;
+  }
+  if (sub === 'create') {
+    const [name, ...scopes] = rest;
+    if (!name || scopes.length === 0) throw new ConfigError(`tokens create needs a name and at least one scope\n\n${USAGE}`);
+    try {
+      console.log((await store.create(name, scopes.map(parseScope))).token);
+    } catch (e) {
+      if (e instanceof AppError) throw new ConfigError(e.message);
+      throw e;
+    }
+    return;
+  }
+  throw new ConfigError(`unknown tokens command '${positional.join(' ')}'\n\n${USAGE}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return;
   }
+  if (command === 'tokens') return tokens(rest);
   if (command !== 'start') throw new ConfigError(`unknown command '${command}'\n\n${USAGE}`);
   await start(rest);
 }

@@ -7,6 +7,8 @@ import { errorMiddleware } from './error-middleware.ts';
 import { eventsRouter } from './routes/events.ts';
 import { pipesRouter } from './routes/pipes.ts';
 import { sqlRouter } from './routes/sql.ts';
+import { tokensRouter } from './routes/tokens.ts';
+import { gzipResponses } from './gzip.ts';
 
 const DEFAULT_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'sameorigin',
@@ -21,6 +23,7 @@ export function createApp(app: Duckbird, log: (msg: string) => void = (m) => con
   const server = express();
   server.disable('x-powered-by');
   server.set('etag', false);
+  server.use(gzipResponses());
   server.use((req, res, next) => {
     res.set(DEFAULT_HEADERS);
     res.setHeader('X-Request-ID', randomUUID());
@@ -43,6 +46,7 @@ export function createApp(app: Duckbird, log: (msg: string) => void = (m) => con
   server.use(eventsRouter(app));
   server.use(pipesRouter(app, bodyLimit));
   server.use(sqlRouter(app, bodyLimit));
+  server.use(tokensRouter(app, bodyLimit));
   server.use((req) => {
     throw new NotFoundError(`Not found: ${req.method} ${req.path}`);
   });

@@ -1,6 +1,13 @@
-// Token lookup as Tinybird's BaseHandler (spec §1.1): `token` query/form argument first, then `Authorization: Bearer`.
-import type { Request } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+// Authentication as Tinybird's BaseHandler (spec §1.1): the token is the `token` query/form argument, else
+// `Authorization: Bearer`. `p.` tokens (and whatever the store holds) are static; anything else is a JWT, accepted
+// only by the handlers that say so. JWT `limits.rps` is enforced here with X-RateLimit-* headers (spec §1.4).
+import type { Request, Response } from 'express';
+import type { Duckbird } from '../service/duckbird.ts';
+import { AppError, AuthError } from '../errors.ts';
+import { verifyJwt } from '../service/jwt.ts';
+import { principalOf } from '../service/tokens.ts';
+import { hasScope, type Principal } from '../service/scopes.ts';
+import { RateLimiter } from '../service/rate-limit.ts';
 
 export function requestToken(req: Request): string | undefined {
   const q = req.query.token;
@@ -18,9 +25,48 @@ export function requestToken(req: Request): string | undefined {
   return undefined;
 }
 
-export function sameToken(a: string | undefined, b: string): boolean {
-  if (a === undefined) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+export interface AuthOptions {
+  /** Handler name used in `Handler X does not support JWT tokens`; JWTs are refused unless `jwt` is true. */
+  readonly handler: string;
+  readonly jwt?: boolean;
+}
+
+export async function authenticate(app: Duckbird, req: Request, opts: AuthOptions): Promise<Principal> {
+  const token = requestToken(req);
+  if (!token) throw new AuthError();
+  const stored = await app.tokens.byValue(token);
+  if (stored) return principalOf(stored);
+  if (token.startsWith('p.')) throw new AuthError();
+  if (!opts.jwt) throw new AuthError(`Handler ${opts.handler} does not support JWT tokens`);
+  return verifyJwt(token, app.adminToken, Date.now() / 1000);
+}
+
+export class ScopeRequiredError extends AuthError {}
+
+/** 403 `token needs scope X` unless the principal is ADMIN or has one of `types`. */
+export function requireScope(p: Principal, ...types: Parameters<typeof hasScope>[1][]): void {
+  if (!types.some((t) => hasScope(p, t))) throw new ScopeRequiredError(`token needs scope ${types.join(' or ')}`);
+}
+
+export class RateLimitError extends AppError {
+  constructor(message: string) {
+    super(429, message, { documentation: 'https://docs.tinybird.co/api-reference/api-reference.html#limits' });
+  }
+}
+
+const limiters = new WeakMap<Duckbird, RateLimiter>();
+
+/** Counts a request of a JWT with `limits.rps` against `resource`; throws 429 with Retry-After when over. */
+export function enforceRate(app: Duckbird, res: Response, p: Principal, resource: string): void {
+  if (p.rps === undefined) return;
+  let limiter = limiters.get(app);
+  if (!limiter) limiters.set(app, (limiter = new RateLimiter()));
+  const d = limiter.hit(`${p.name}\u0000${resource}`, p.rps, Date.now());
+  res.setHeader('X-RateLimit-Limit', String(d.limit));
+  res.setHeader('X-RateLimit-Remaining', String(d.remaining));
+  res.setHeader('X-RateLimit-Reset', String(d.reset));
+  if (!d.allowed) {
+    res.setHeader('Retry-After', String(d.reset));
+    throw new RateLimitError(`Too many requests: the token '${p.name}' allows ${p.rps} requests per second for '${resource}'. Retry after ${d.reset} second`);
+  }
 }

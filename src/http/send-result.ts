@@ -2,7 +2,7 @@
 import type { Response } from 'express';
 import type { Duckbird } from '../service/duckbird.ts';
 import {
-  CONTENT_TYPES, formatCsv, formatJson, formatJsonEachRow, formatJsonStrings, formatPrettyCompact, formatTsv,
+  CONTENT_TYPES, formatCsv, formatPrometheus, formatJson, formatJsonEachRow, formatJsonStrings, formatPrettyCompact, formatTsv,
   type FormatOptions, type OutputFormat,
 } from '../service/format-result.ts';
 import { BadRequestError } from '../errors.ts';
@@ -41,6 +41,9 @@ export async function sendQuery(app: Duckbird, res: Response, sql: string, forma
       return;
     case 'PrettyCompact':
       res.send(formatPrettyCompact(result));
+      return;
+    case 'Prometheus':
+      res.send(formatPrometheus(result));
       return;
     default:
       throw new BadRequestError(`Format ${format} is not supported yet`);

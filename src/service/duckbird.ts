@@ -18,6 +18,9 @@ import { runQuery, translateDbError } from './run-query.ts';
 import { validateProject } from './validate-project.ts';
 import { pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
 import { NotFoundError } from '../errors.ts';
+import { TokenStore } from './tokens.ts';
+import { checkReadableTables, restrictQuery } from './read-access.ts';
+import type { Principal } from './scopes.ts';
 
 export interface QueryOutcome {
   readonly result: QueryResult;
@@ -37,6 +40,7 @@ export class Duckbird {
     readonly db: Database,
     readonly storage: Storage,
     readonly adminToken: string,
+    readonly tokens: TokenStore,
     /** Problems found while loading (bad datafiles, templates that do not render): `file:line: message`. */
     readonly warnings: readonly string[],
     private readonly env: Readonly<Record<string, string | undefined>>,
@@ -48,11 +52,12 @@ export class Duckbird {
     const project = await loadProject(resolve(config.project), env);
     const warnings = [...project.errors, ...validateProject(project)];
     const { token } = await resolveAdminToken(dataDir, config.admin_token);
+    const tokens = await TokenStore.open(dataDir, token, project);
     const db = await Database.open();
     try {
       for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
       const storage = await Storage.open(db, dataDir, project.datasources, { translateExpr: translateExpression, log: (m) => console.error(m) });
-      const app = new Duckbird(config, project, db, storage, token, warnings, env);
+      const app = new Duckbird(config, project, db, storage, token, tokens, warnings, env);
       if (config.fixtures) await loadFixtures(app, project);
       await db.lockDown([dataDir]);
       return app;
@@ -90,25 +95,35 @@ export class Duckbird {
     };
   }
 
-  /** DuckDB SQL for `/v0/pipes/<name>.<fmt>`: the endpoint, or `q` run over it with `_` naming the pipe (spec §3.4). */
-  pipeSql(name: string, vars: Vars, q?: string): string {
+  /**
+   * DuckDB SQL for `/v0/pipes/<name>.<fmt>`: the endpoint, or `q` run over it with `_` naming the pipe (spec §3.4).
+   * With a `principal`, `q` may read only what it may read, and its row filters apply (read-access.ts).
+   */
+  pipeSql(name: string, vars: Vars, q?: string, principal?: Principal): string {
     const pipe = requirePipe(this.project, name);
     const ctx = this.renderContext(vars);
     const endpoint = pipeQuery(ctx, pipe);
-    return q === undefined ? endpoint : resolveQuery(ctx, null, q, [], [['_', endpoint], [pipe.name, endpoint]]);
+    if (q !== undefined && principal) checkReadableTables(principal, this.project, q, ['_', pipe.name]);
+    const sql = q === undefined ? endpoint : resolveQuery(ctx, null, q, [], [['_', endpoint], [pipe.name, endpoint]]);
+    return restrictQuery(principal, this.project, sql);
   }
 
   /**
    * DuckDB SQL for `/v0/sql` (spec §4): a `%` template is rendered first; the FORMAT clause is split off; data
    * sources, quarantine tables and endpoint pipes are readable, and `_` names `pipeline` when given.
    */
-  prepareSql(raw: string, vars: Vars, pipeline?: string): { sql: string; format: string | null } {
+  prepareSql(raw: string, vars: Vars, pipeline?: string, principal?: Principal): { sql: string; format: string | null } {
     const ctx = this.renderContext(vars);
     const rendered = isTemplate(raw) ? renderTemplate(raw, vars, { secrets: ctx.secrets }).sql : raw;
     const { sql: chSql, format } = splitFormat(rendered);
     const extra: [string, string][] = [];
-    if (pipeline) extra.push(['_', pipeQuery(ctx, requirePipe(this.project, pipeline))]);
-    return { sql: resolveQuery(ctx, null, chSql, [], extra), format };
+    if (pipeline) {
+      const pipe = requirePipe(this.project, pipeline);
+      if (principal) checkReadableTables(principal, this.project, `SELECT * FROM "${pipe.name.replaceAll('"', '""')}"`);
+      extra.push(['_', pipeQuery(ctx, pipe)]);
+    }
+    if (principal) checkReadableTables(principal, this.project, chSql, pipeline ? ['_'] : []);
+    return { sql: restrictQuery(principal, this.project, resolveQuery(ctx, null, chSql, [], extra)), format };
   }
 
   /** Runs DuckDB SQL over the live data; `countBeforeLimit` adds `rowsBeforeLimit` when the query has a LIMIT. */

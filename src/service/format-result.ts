@@ -2,6 +2,7 @@
 // layout that Tinybird's clients parse.
 import type { QueryResult } from '../engine/database.ts';
 import { clickhouseType } from '../sql/types.ts';
+import { BadRequestError } from '../errors.ts';
 
 export type OutputFormat = 'JSON' | 'JSONEachRow' | 'CSV' | 'CSVWithNames' | 'TSV' | 'TSVWithNames' | 'JSONStrings' | 'PrettyCompact' | 'Parquet' | 'Prometheus';
 
@@ -207,4 +208,53 @@ export function formatPrettyCompact(result: QueryResult): string {
   for (const r of body) out += line('│', ' ', '│', '│', r);
   out += line('└', '─', '┴', '┘', header.map(() => ''));
   return out;
+}
+
+/**
+ * ClickHouse's Prometheus text exposition format (spec §3.1): columns `name` (String) and `value` (number) are
+ * required; `help`, `type`, `labels` (Map(String, String)) and `timestamp` are optional. Rows of one metric are
+ * grouped under one `# HELP`/`# TYPE` header and groups are separated by a blank line.
+ */
+export function formatPrometheus(result: QueryResult): string {
+  const col = (name: string) => result.columns.findIndex((c) => c.name === name);
+  const [iName, iValue, iHelp, iType, iLabels, iTs] = ['name', 'value', 'help', 'type', 'labels', 'timestamp'].map(col) as [number, number, number, number, number, number];
+  for (const [i, n] of [[iName, 'name'], [iValue, 'value']] as const) {
+    if (i < 0) throw new BadRequestError(`Column '${n}' is required for output format 'Prometheus'`);
+  }
+  const value = (v: unknown): string => {
+    const p = toPlain(v, result.columns[iValue]!.type);
+    if (typeof p === 'number') {
+      if (Number.isNaN(p)) return 'NaN';
+      if (!Number.isFinite(p)) return p > 0 ? '+Inf' : '-Inf';
+    }
+    if (typeof p === 'boolean') return p ? '1' : '0';
+    return String(p);
+  };
+  const escapeLabel = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+  const escapeHelp = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
+  const groups: string[] = [];
+  let current: string | null = null;
+  let lines: string[] = [];
+  for (const row of result.rows) {
+    const name = String(toPlain(row[iName], result.columns[iName]!.type));
+    if (name !== current) {
+      if (current !== null) groups.push(lines.join(''));
+      current = name;
+      lines = [];
+      const help = iHelp >= 0 ? row[iHelp] : null;
+      const type = iType >= 0 ? row[iType] : null;
+      if (help !== null && help !== undefined && String(help) !== '') lines.push(`# HELP ${name} ${escapeHelp(String(help))}\n`);
+      if (type !== null && type !== undefined && String(type) !== '') lines.push(`# TYPE ${name} ${String(type)}\n`);
+    }
+    let labels = '';
+    if (iLabels >= 0 && row[iLabels] !== null) {
+      const map = toPlain(row[iLabels], result.columns[iLabels]!.type) as Record<string, unknown>;
+      const entries = Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (entries.length) labels = `{${entries.map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(',')}}`;
+    }
+    const ts = iTs >= 0 && row[iTs] !== null && row[iTs] !== undefined ? ` ${String(toPlain(row[iTs], result.columns[iTs]!.type))}` : '';
+    lines.push(`${name}${labels} ${value(row[iValue])}${ts}\n`);
+  }
+  if (current !== null) groups.push(lines.join(''));
+  return groups.join('\n');
 }

@@ -3,7 +3,8 @@ import express, { type Request, type Router } from 'express';
 import { gunzipSync } from 'node:zlib';
 import type { Duckbird } from '../../service/duckbird.ts';
 import { AppError, BadRequestError } from '../../errors.ts';
-import { requestToken, sameToken } from '../auth.ts';
+import { authenticate, enforceRate, RateLimitError } from '../auth.ts';
+import { hasScope, mayAppend, type Principal } from '../../service/scopes.ts';
 import { PLAIN_TEXT_ERRORS } from '../error-middleware.ts';
 
 class EventsError extends AppError {}
@@ -36,11 +37,24 @@ export function eventsRouter(app: Duckbird): Router {
     async (req: Request, res) => {
       const name = typeof req.query.name === 'string' ? req.query.name.trim() : '';
       if (!name) throw new BadRequestError("Missing 'name' parameter");
-      if (!sameToken(requestToken(req), app.adminToken)) throw new EventsError(403, 'Invalid token');
-      // Tinybird infers a schema and creates the data source for tokens with DATASOURCES:CREATE; duckbird does not
-      // (README, known differences), so it says what to do instead.
+      let principal: Principal;
+      try {
+        principal = await authenticate(app, req, { handler: 'EventsHandler', jwt: true });
+      } catch {
+        throw new EventsError(403, 'Invalid token');
+      }
       if (!app.datasource(name)) {
+        if (!hasScope(principal, 'DATASOURCES:CREATE')) throw new EventsError(403, 'Invalid token for DS autocreation');
+        // Tinybird infers a schema and creates the data source for tokens with DATASOURCES:CREATE; duckbird does not
+        // (README, known differences), so it says what to do instead.
         throw new EventsError(404, `Data Source '${name}' does not exist. duckbird does not create data sources from events: declare it in a .datasource file`);
+      }
+      if (!mayAppend(principal, name)) throw new EventsError(403, 'Invalid token');
+      try {
+        enforceRate(app, res, principal, name);
+      } catch (e) {
+        if (e instanceof RateLimitError) throw new EventsError(429, 'Too many requests');
+        throw e;
       }
       const wait = typeof req.query.wait === 'string' && req.query.wait.toLowerCase() === 'true';
       const result = await app.ingest(name, decodeBody(req.body, limit), wait);

@@ -2,8 +2,8 @@
 // SDK's `sql()` needs); the FORMAT values Tinybird allows.
 import express, { type Request, type Response, type Router } from 'express';
 import type { Duckbird } from '../../service/duckbird.ts';
-import { AppError, AuthError, BadRequestError } from '../../errors.ts';
-import { requestToken, sameToken } from '../auth.ts';
+import { AppError, BadRequestError } from '../../errors.ts';
+import { authenticate } from '../auth.ts';
 import { firstValue, requestParams, zeroOrOne } from '../params.ts';
 import { sendQuery } from '../send-result.ts';
 import type { OutputFormat } from '../../service/format-result.ts';
@@ -32,7 +32,8 @@ function sqlFromRequest(req: Request): string {
 export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
   const router = express.Router();
   const handler = async (req: Request, res: Response) => {
-    if (!sameToken(requestToken(req), app.adminToken)) throw new AuthError();
+    // JWTs with DATASOURCES:READ / PIPES:READ scopes are accepted here too (spec §6.5, §11.2 REC).
+    const principal = await authenticate(app, req, { handler: 'APIQueryHandler', jwt: true });
     const raw = sqlFromRequest(req);
     const params = requestParams(req);
     const vars = sqlVars(params);
@@ -45,7 +46,7 @@ export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
       }
     }
     res.setHeader('X-Tb-Warning', JSON.stringify(sqlWarnings(raw)));
-    const { sql, format } = app.prepareSql(raw, vars, firstValue(params, 'pipeline'));
+    const { sql, format } = app.prepareSql(raw, vars, firstValue(params, 'pipeline'), principal);
     const fmt = format === null ? 'JSON' : ALLOWED.find((f) => f.toLowerCase() === format.toLowerCase());
     if (!fmt) throw new InvalidFormatError();
     const opts = { quote64bitIntegers: zeroOrOne(params, 'output_format_json_quote_64bit_integers'), quoteDenormals: zeroOrOne(params, 'output_format_json_quote_denormals') };
