@@ -686,8 +686,12 @@ function fastColumn(p: ColumnPlan, x: string): { value: string; ok: string } | n
     case 'datetime64':
     case 'date':
     case 'date32': {
-      // Epoch microseconds exactly as `dateUs` computes them first (unescaped text read with a `+00` offset).
-      value = `CASE WHEN ${x}[1] = '"' AND NOT contains(${x}, '\\') THEN epoch_us(try_cast(${x}[2:-2] || '+00' AS TIMESTAMPTZ)) END`;
+      // Epoch microseconds as `dateUs` computes them from unescaped text, without its last resort (texts with
+      // their own offset) and without numbers.
+      const sv = `${x}[2:-2]`;
+      value =
+        `CASE WHEN ${x}[1] = '"' AND NOT contains(${x}, '\\') THEN coalesce(epoch_us(try_cast(${sv} || '+00' AS TIMESTAMPTZ)), ` +
+        `CASE WHEN length(${sv}) <= 10 THEN epoch_us(CAST(try_cast(${sv} AS DATE) AS TIMESTAMP)) END) END`;
       const [lo, hi] = DATE_LIMITS[type.kind];
       ok = `${f} BETWEEN ${lo} AND ${hi}`;
       break;
@@ -708,6 +712,13 @@ function fastOutput(p: ColumnPlan): string {
   return `CAST(${f} AS ${p.type.duck})`;
 }
 
+/** Short stable hash naming a column set's batch table. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /** Relation of NDJSON lines bound as parameter $1 (one string). */
 export const NDJSON_PARAM_SOURCE = `(SELECT unnest(string_split($1, chr(10))) AS __line, 0 AS __n)`;
 
@@ -718,17 +729,24 @@ export interface SqlSession {
 }
 
 /**
- * How to convert a batch into `temp.__batch`: run `create`, then `fast` (the body bound as `$1` when the plan's
- * source reads it), then, only when `counts` shows pending rows, run `slow` in order. `temp.__batch` then holds the
+ * How to convert a batch into `temp.<table>`: run `create`, `clear`, then `fast` (the body bound as `$1` when the
+ * plan's source reads it), then, only when `counts` shows pending rows, run `slow` in order. The table then holds the
  * output of `buildNdjsonConversion` (the ds columns, `__error_column`, `__error`, the `__raw_<col>` columns)
  * followed by a `__pending` VARCHAR column that is NULL in every row by then. Rows the full conversion handled come
  * after the others.
  */
 export interface ConversionPlan {
-  /** Creates (or empties) `temp.__batch`; no parameters. */
+  /** The temp table the batch is converted into (`temp.<table>`), one per column set. */
+  readonly table: string;
+  /**
+   * Creates the table when this connection lacks it. The table is never replaced: DDL on it would make DuckDB
+   * re-plan the prepared `fast` statement (most of a small batch's cost), and a prepared CREATE TABLE AS loses its
+   * columns when re-executed (DuckDB 1.5).
+   */
   readonly create: string;
-  /** Converts the body bound as `$1`; worth preparing once per connection (a re-executed prepared CREATE TABLE AS
-   * loses its columns in DuckDB 1.5, hence the separate `create`). */
+  /** Empties the table (before a batch, and after the engine copied it out, to free the memory). */
+  readonly clear: string;
+  /** Converts the body bound as `$1`; prepare it once per connection. */
   readonly fast: string;
   /** One row: [rows accepted, rows quarantined, rows pending] (BIGINTs). */
   readonly counts: string;
@@ -748,6 +766,8 @@ export function planNdjsonConversion(
   lambdaDepth = 0;
   const prep = prepare(columns);
   const { plans, inputs } = prep;
+  const table = `__batch_${fnv1a(JSON.stringify([columns, source]))}`;
+  const into = `temp.${ident(table)}`;
   const level1: string[] = [];
   const oks: string[] = [];
   const outputs: string[] = [];
@@ -774,38 +794,41 @@ export function planNdjsonConversion(
     plans.map((p) => `, __f${p.i}`).join('') +
     ` FROM (SELECT __line, __v, ${level1.join(', ')} FROM (${parsedOf(prep, linesOf(source))}))`;
   const create =
-    `CREATE OR REPLACE TEMP TABLE __batch (` +
+    `CREATE TEMP TABLE IF NOT EXISTS ${ident(table)} (` +
     plans.map((p) => `${ident(p.col.name)} ${p.type.duck}, `).join('') +
     `__error_column VARCHAR[], __error VARCHAR[]` +
     plans.map((p) => `, ${ident(`__raw_${p.col.name}`)} VARCHAR`).join('') +
     `, __pending VARCHAR)`;
   const fast =
-    `INSERT INTO temp.__batch SELECT ` +
+    `INSERT INTO ${into} SELECT ` +
     plans.map((p) => `CASE WHEN __ok THEN ${outputs[p.i]} END, `).join('') +
     `CASE WHEN __ok THEN CAST([] AS VARCHAR[]) END, CASE WHEN __ok THEN CAST([] AS VARCHAR[]) END` +
     plans.map(() => `, NULL`).join('') +
     `, CASE WHEN NOT __ok THEN __line END FROM (${accepted})`;
-  const pendingSource = `(SELECT __pending AS __line, 0 AS __n FROM temp.__batch WHERE __pending IS NOT NULL)`;
+  const pendingSource = `(SELECT __pending AS __line, 0 AS __n FROM ${into} WHERE __pending IS NOT NULL)`;
   return {
+    table,
     create,
+    clear: `TRUNCATE ${into}`,
     fast,
     counts:
       'SELECT count(*) FILTER (WHERE __pending IS NULL AND len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0), ' +
-      'count(*) FILTER (WHERE __pending IS NOT NULL) FROM temp.__batch',
+      `count(*) FILTER (WHERE __pending IS NOT NULL) FROM ${into}`,
     slow: [
-      `INSERT INTO temp.__batch SELECT *, NULL FROM (${buildNdjsonConversion(columns, pendingSource, opts)})`,
-      'DELETE FROM temp.__batch WHERE __pending IS NOT NULL',
+      `INSERT INTO ${into} SELECT *, NULL FROM (${buildNdjsonConversion(columns, pendingSource, opts)})`,
+      `DELETE FROM ${into} WHERE __pending IS NOT NULL`,
     ],
   };
 }
 
-/** Runs a plan on one held connection; leaves the converted batch in `temp.__batch`. */
+/** Runs a plan on one held connection; leaves the converted batch in `temp.<plan.table>`. */
 export async function runNdjsonConversion(
   plan: ConversionPlan,
   session: SqlSession,
   body: string,
 ): Promise<{ successfulRows: number; quarantinedRows: number }> {
   await session.run(plan.create);
+  await session.run(plan.clear);
   await session.run(plan.fast, [body]);
   let [good, bad, pending] = (await session.query(plan.counts)).rows[0]!.map(Number) as [number, number, number];
   if (pending > 0) {

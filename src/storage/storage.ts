@@ -31,7 +31,7 @@ import { fsyncDir, publishFile, removeFile } from './durable-fs.ts';
 import { loadManifest, saveManifest, tableState, withTable, type Manifest, type PartInfo } from './manifest.ts';
 import { DEFAULT_MERGE_POLICY, pickMerge, type MergePolicy } from './merge-policy.ts';
 import { quarantineColumns } from './quarantine-schema.ts';
-import { buildNdjsonConversion } from './row-conversion.ts';
+import { buildNdjsonConversion, planNdjsonConversion, runNdjsonConversion, type ConversionPlan } from './row-conversion.ts';
 import {
   datasourceLayout,
   NO_PARTITION,
@@ -97,6 +97,8 @@ interface Source {
   readonly quarantine: TableLayout;
   /** SELECT over NDJSON_SOURCE: the columns, `__error_column`, `__error`, then `__raw_<col>` (row-conversion.ts). */
   readonly conversion: string;
+  /** The same conversion with a fast path for rows in the common forms (row-conversion.ts), for single bodies. */
+  readonly plan: ConversionPlan;
 }
 
 interface QueuedAppend {
@@ -108,6 +110,13 @@ interface QueuedAppend {
 
 /** Upper bound for the bodies written as one batch (UTF-16 length; the Events API caps a request at 10 MB). */
 const MAX_BATCH_CHARS = 32 * 1024 * 1024;
+
+/** A converted batch: the temp table holding it, how to empty it, and the counts per request. */
+interface Batch {
+  readonly table: string;
+  readonly clear: string;
+  readonly results: AppendResult[];
+}
 
 interface BufferCount {
   rows: number;
@@ -204,7 +213,8 @@ export class Storage {
           quarantineColumns(ds.columns).map((c) => ({ name: c.name, type: duckdbType(c.type) })),
         );
         const conversion = buildNdjsonConversion(ds.columns, NDJSON_SOURCE, { translateExpr });
-        storage.sources.set(ds.name, { ds, table, quarantine, conversion });
+        const plan = planNdjsonConversion(ds.columns, { translateExpr });
+        storage.sources.set(ds.name, { ds, table, quarantine, conversion, plan });
         storage.tables.set(table.name, table);
         storage.tables.set(quarantine.name, quarantine);
       }
@@ -217,8 +227,9 @@ export class Storage {
           const { source, records: recs } = group;
           try {
             const body = recs.map((r) => r.body).join('\n');
-            const [counts] = await storage.convert(s, source, body, [body]);
-            storage.addCounts(await storage.insertBatch(s, source, recs[0]!.seq, Buffer.byteLength(body), counts!));
+            const batch = await storage.convert(s, source, body, [body]);
+            storage.addCounts(await storage.insertBatch(s, source, batch, recs[0]!.seq, Buffer.byteLength(body), batch.results[0]!));
+            await s.run(batch.clear);
           } catch (e) {
             const seqs = `${recs[0]!.seq}..${recs.at(-1)!.seq}`;
             throw new Error(`write-ahead log records ${seqs} for ${source.ds.name} cannot be replayed: ${errorText(e)}`);
@@ -340,16 +351,18 @@ export class Storage {
   // --- ingest -------------------------------------------------------------------------------------------------
 
   /**
-   * Runs the row conversion of `body` (the `parts` joined by newlines) into `temp.__batch` and counts good and
-   * quarantined rows per part, by line number ranges.
+   * Runs the row conversion of `body` (the `parts` joined by newlines) into a temp table and counts good and
+   * quarantined rows per part. One part goes through the fast plan; several need line numbers to tell their rows
+   * apart, which only the full conversion keeps.
    */
-  private async convert(s: Session, source: Source, body: string, parts: readonly string[]): Promise<AppendResult[]> {
-    await s.run(`CREATE OR REPLACE TEMP TABLE __batch AS ${source.conversion}`, [body]);
-    const counts = 'count(*) FILTER (WHERE len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0)';
+  private async convert(s: Session, source: Source, body: string, parts: readonly string[]): Promise<Batch> {
     if (parts.length === 1) {
-      const r = await s.query(`SELECT ${counts} FROM temp.__batch`);
-      return [{ successfulRows: Number(r.rows[0]![0]), quarantinedRows: Number(r.rows[0]![1]) }];
+      const counts = await runNdjsonConversion(source.plan, s, body);
+      return { table: `temp.${quoteIdent(source.plan.table)}`, clear: source.plan.clear, results: [counts] };
     }
+    await s.run(`CREATE OR REPLACE TEMP TABLE __batch AS ${source.conversion}`, [body]);
+    const batch = { table: 'temp.__batch', clear: 'DROP TABLE IF EXISTS temp.__batch' };
+    const counts = 'count(*) FILTER (WHERE len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0)';
     const ranges: string[] = [];
     let first = 1;
     parts.forEach((p, i) => {
@@ -360,9 +373,9 @@ export class Storage {
     const r = await s.query(
       `SELECT r.i, ${counts} FROM temp.__batch b JOIN (VALUES ${ranges.join(', ')}) r(i, lo, hi) ON b.__n BETWEEN r.lo AND r.hi GROUP BY r.i`,
     );
-    const out = parts.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
-    for (const [i, good, bad] of r.rows) out[Number(i)] = { successfulRows: Number(good), quarantinedRows: Number(bad) };
-    return out;
+    const results = parts.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
+    for (const [i, good, bad] of r.rows) results[Number(i)] = { successfulRows: Number(good), quarantinedRows: Number(bad) };
+    return { ...batch, results };
   }
 
   /**
@@ -401,8 +414,10 @@ export class Storage {
   private applyAppends(source: Source, bodies: readonly string[]): Promise<AppendResult[]> {
     return this.db.withConnection(async (s) => {
       const body = bodies.length === 1 ? bodies[0]! : bodies.join('\n');
+      let batch: Batch | null = null;
       try {
-        const results = await this.convert(s, source, body, bodies);
+        batch = await this.convert(s, source, body, bodies);
+        const results = batch.results;
         const total = results.reduce(
           (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
           { successfulRows: 0, quarantinedRows: 0 },
@@ -417,7 +432,7 @@ export class Storage {
               logged.push(await this.wal.append(source.ds.name, bodies[i]!));
             }
           }
-          const added = await this.insertBatch(s, source, logged[0]!.seq, Buffer.byteLength(body), total);
+          const added = await this.insertBatch(s, source, batch, logged[0]!.seq, Buffer.byteLength(body), total);
           await s.run('COMMIT');
           this.addCounts(added);
         } catch (e) {
@@ -428,16 +443,20 @@ export class Storage {
         }
         return results;
       } finally {
-        await s.run('DROP TABLE IF EXISTS temp.__batch');
+        // Frees the batch's memory; the fast plan's table stays (recreating it would re-plan its statement).
+        if (batch) await s.run(batch.clear);
       }
     });
   }
 
-  /** Moves `temp.__batch` into the current buffers of the data source and its quarantine table. */
-  /** Returns the buffer counts to add once the transaction committed. */
+  /**
+   * Moves a converted batch into the current buffers of the data source and its quarantine table; returns the
+   * buffer counts to add once the transaction committed.
+   */
   private async insertBatch(
     s: Session,
     source: Source,
+    batch: Batch,
     seq: number,
     bytes: number,
     counts: AppendResult,
@@ -449,7 +468,7 @@ export class Storage {
     const bad = counts.quarantinedRows;
     if (good > 0 && seq > state(table.name).truncatedSeq) {
       const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-      await s.run(`INSERT INTO ${bufferTable(table, this.gen)} SELECT ${cols} FROM temp.__batch WHERE len(__error) = 0`);
+      await s.run(`INSERT INTO ${bufferTable(table, this.gen)} SELECT ${cols} FROM ${batch.table} WHERE len(__error) = 0`);
       added.push([table.name, { rows: good, bytes: Math.round((bytes * good) / (good + bad)) }]);
     }
     if (bad > 0 && seq > state(quarantine.name).truncatedSeq) {
@@ -461,7 +480,7 @@ export class Storage {
         'now()',
       ];
       const select = quarantine.columns.map((c, i) => `CAST(${exprs[i]} AS ${c.type})`).join(', ');
-      await s.run(`INSERT INTO ${bufferTable(quarantine, this.gen)} SELECT ${select} FROM temp.__batch WHERE len(__error) > 0`);
+      await s.run(`INSERT INTO ${bufferTable(quarantine, this.gen)} SELECT ${select} FROM ${batch.table} WHERE len(__error) > 0`);
       added.push([quarantine.name, { rows: bad, bytes: Math.round((bytes * bad) / (good + bad)) }]);
     }
     return added;

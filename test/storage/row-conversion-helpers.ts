@@ -1,7 +1,13 @@
 // Runs the generated conversion on a real DuckDB, fed the way the storage engine feeds it (one string parameter).
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { ColumnDef } from '../../src/datafiles/types.ts';
-import { buildNdjsonConversion, type ConversionOptions } from '../../src/storage/row-conversion.ts';
+import {
+  buildNdjsonConversion,
+  planNdjsonConversion,
+  runNdjsonConversion,
+  type ConversionOptions,
+  type SqlSession,
+} from '../../src/storage/row-conversion.ts';
 
 export const SOURCE =
   '(SELECT unnest(l) AS __line, generate_subscripts(l, 1) AS __n FROM (SELECT string_split($1, chr(10)) l))';
@@ -46,4 +52,39 @@ export async function convertOne(column: ColumnDef, line: string): Promise<{ val
   const errors = row!.__error as unknown[];
   if (errors.length === 0) return { value: row![column.name] };
   return { errors, raw: row![`__raw_${column.name}`] };
+}
+
+/** The engine Session's shape over a raw connection, caching prepared statements for parameterised SQL. */
+export function sqlSession(c: DuckDBConnection): SqlSession {
+  const prepared = new Map<string, Promise<DuckDBPreparedStatement>>();
+  return {
+    async run(sql, params) {
+      if (!params?.length) return void (await c.run(sql));
+      if (!prepared.has(sql)) prepared.set(sql, c.prepare(sql));
+      const p = await prepared.get(sql)!;
+      p.bind([...params]);
+      await p.run();
+    },
+    async query(sql) {
+      return { rows: (await c.runAndReadAll(sql)).getRows() };
+    },
+  };
+}
+
+/** Converts `body` with the fast plan; rows as JSON objects without `__pending`, and the counts. */
+export async function convertWithPlan(
+  c: DuckDBConnection,
+  columns: readonly ColumnDef[],
+  body: string,
+  opts?: ConversionOptions,
+): Promise<{ rows: Record<string, unknown>[]; pendingAfterFast: number; counts: { successfulRows: number; quarantinedRows: number } }> {
+  const plan = planNdjsonConversion(columns, opts);
+  const s = sqlSession(c);
+  await s.run(plan.create);
+  await s.run(plan.clear);
+  await s.run(plan.fast, [body]);
+  const pendingAfterFast = Number((await s.query(plan.counts)).rows[0]![2]);
+  const counts = await runNdjsonConversion(plan, s, body);
+  const r = await c.runAndReadAll(`SELECT * EXCLUDE (__pending) FROM temp."${plan.table}"`);
+  return { rows: r.getRowObjectsJson() as Record<string, unknown>[], pendingAfterFast, counts };
 }

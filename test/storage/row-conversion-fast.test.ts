@@ -1,0 +1,188 @@
+// The fast path of planNdjsonConversion must give exactly what the full conversion (buildNdjsonConversion) gives,
+// for every row: random rows built from hostile values go through both and are compared row for row.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnDef } from '../../src/datafiles/types.ts';
+import { buildNdjsonConversion, planNdjsonConversion } from '../../src/storage/row-conversion.ts';
+import { col, convertWithPlan, SOURCE } from './row-conversion-helpers.ts';
+
+const COLUMNS: ColumnDef[] = [
+  col('s', 'String'),
+  col('ns', 'Nullable(String)'),
+  col('lcs', 'LowCardinality(String)'),
+  col('js', 'JSON'),
+  col('i8', 'Int8'),
+  col('u8', 'UInt8'),
+  col('i32', 'Int32'),
+  col('i64', 'Int64'),
+  col('u64', 'UInt64'),
+  col('ni32', 'Nullable(Int32)'),
+  col('f32', 'Float32'),
+  col('f64', 'Float64'),
+  col('nf64', 'Nullable(Float64)'),
+  col('b', 'Bool'),
+  col('nb', 'Nullable(Bool)'),
+  col('dt', 'DateTime'),
+  col('dt64', 'DateTime64(3)'),
+  col('dt64_6', 'DateTime64(6)'),
+  col('d', 'Date'),
+  col('d32', 'Date32'),
+  col('ndt', 'Nullable(DateTime)'),
+  col('nd', 'Nullable(Date)'),
+  col('uuid', 'UUID'),
+  col('dec', 'Decimal(10, 2)'),
+  col('arr', 'Array(Int32)'),
+  col('i128', 'Int128'),
+  col('nested', 'String', { jsonpath: '$.o.n' }),
+  col('renamed', 'Int32', { jsonpath: '$.k' }),
+  col('def', 'Int32', { defaultExpr: '5' }),
+  col('ndef', 'Nullable(Int32)', { defaultExpr: '7' }),
+  col('ddef', 'DateTime', { defaultExpr: "'2020-01-01 00:00:00'" }),
+];
+
+// JSON texts; `undefined` leaves the key out.
+const VALUES: (string | undefined)[] = [
+  undefined, 'null', 'true', 'false', '[]', '[1,2]', '[1,"a"]', '{}', '{"a":1}', '{"a": [1, "v"]}',
+  '""', '"str"', '"a\\"b\\\\c\\n"', '"\\u0000"', '"\\u00e9"', '"é"', '"1"', '"1.5"', '"true"', '"nan"', '"inf"',
+  '0', '-0', '1', '-1', '127', '128', '-128', '-129', '255', '256', '2147483647', '2147483648', '-2147483649',
+  '9223372036854775807', '9223372036854775808', '18446744073709551615', '18446744073709551616', '-1e2', '1e2',
+  '1E5', '1.0', '1.5', '1.125', '2.5', '100', '99.995', '1e400', '-1e400', '1e38', '3.4e39', 'NaN', 'Infinity',
+  '-Infinity', '0.1', '12345678901234567890123',
+  '"2024-01-01 10:00:00"', '"2024-01-01T10:00:00"', '"2024-01-01T10:00:00Z"', '"2024-01-01 10:00:00.123456789"',
+  '"2024-01-01 10:00:00.5"', '"2024-01-01 10:00:00+02:00"', '"2024-01-01T10:00:00.123+02:00"', '"2024-01-01"',
+  '"2024-01-01 10:00"', '"2024-02-30 00:00:00"', '"2024-01-01 24:00:00"', '"2024-01-01 25:00:00"',
+  '"1969-12-31 23:59:59"', '"1970-01-01 00:00:00"', '"2106-02-07 06:28:15"', '"2106-02-07 06:28:16"',
+  '"1925-01-01 00:00:00"', '"1924-12-31 23:59:59.999"', '"2283-11-11 23:59:59.999999"', '"2283-11-12 00:00:00"',
+  '"2149-06-06 23:59:59"', '"2149-06-07 00:00:00"', '"9999-12-31 23:59:59"', '"0001-01-01 00:00:00"',
+  '"24-01-01 00:00:00"', '" 2024-01-01 00:00:00"', '"2024-01-01 00:00:00 "', '"2024-01-01\\u002010:00:00"',
+  '"infinity"', '"epoch"', '"2024-01-01 10:00:00 UTC"', '"2024-01-01 10:00:00 Europe/Paris"', '"yesterday"',
+  '1704103200', '1704103200123', '-1', '1704103200.5', '99999999999999', '"12345678-1234-5678-1234-567812345678"',
+  '"{12345678-1234-5678-1234-567812345678}"',
+];
+
+const KEYS = COLUMNS.map((c) => (c.jsonpath === '$.o.n' ? null : c.jsonpath!.slice(2)));
+
+/** Mulberry32: the same rows on every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const GOOD: Record<string, string> = {
+  s: '"v"', ns: '"w"', lcs: '"x"', js: '{"a":1}', i8: '-5', u8: '200', i32: '123456', i64: '-9223372036854775808',
+  u64: '18446744073709551615', ni32: '7', f32: '1.5', f64: '-2.25e-3', nf64: '3', b: 'true', nb: 'false',
+  dt: '"2024-01-26 10:00:00"', dt64: '"2024-01-26 10:00:00.123"', dt64_6: '"2024-01-26T10:00:00.123456"',
+  d: '"2024-01-26"', d32: '"1950-05-06 07:08:09"', ndt: '"2024-01-26 11:00:00"', nd: '"2024-01-26 23:59:59"',
+  uuid: '"12345678-1234-5678-1234-567812345678"', dec: '1.25', arr: '[1,2,3]', i128: '-170141183460469231731687303715884105728',
+  nested: '"n"', renamed: '5', def: '1', ndef: '2', ddef: '"2024-01-26 10:00:00"',
+};
+
+/** The good row with column i's value replaced by `pick(i)` where it returns something other than `keep`. */
+function row(pick: (i: number) => string | undefined | typeof keep): string {
+  const parts: string[] = [];
+  COLUMNS.forEach((c, i) => {
+    const picked = pick(i);
+    const v = picked === keep ? GOOD[c.name] : picked;
+    if (v === undefined) return;
+    const key = KEYS[i];
+    parts.push(key === null ? `"o":{"n":${v}}` : `${JSON.stringify(key)}:${v}`);
+  });
+  return `{${parts.join(',')}}`;
+}
+const keep = Symbol('keep');
+
+/** A good row (so the fast path has rows to accept) with values swapped for hostile ones with probability p. */
+function line(rnd: () => number, p: number): string {
+  let text = row(() => (rnd() < p ? VALUES[Math.floor(rnd() * VALUES.length)] : keep));
+  const r = rnd();
+  if (r < 0.01) text = ` ${text}`;
+  else if (r < 0.02) text = `${text}\r`;
+  else if (r < 0.03) text = `\uFEFF${text}`;
+  else if (r < 0.04) text = text.slice(0, -3);
+  else if (r < 0.05) text = `[${text}]`;
+  else if (r < 0.06) text = '   ';
+  else if (r < 0.07) text = `${text.slice(0, -1)},"s":"dup"}`;
+  else if (r < 0.075) text = 'null';
+  else if (r < 0.08) text = `${text} x`;
+  return text;
+}
+
+const canonical = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+
+async function fullConversion(c: DuckDBConnection, columns: readonly ColumnDef[], body: string) {
+  const r = await c.runAndReadAll(buildNdjsonConversion(columns, SOURCE), [body]);
+  return r.getRowObjectsJson() as Record<string, unknown>[];
+}
+
+describe('fast path equals the full conversion', () => {
+  const zones = ['UTC', 'America/New_York'];
+  const conns: DuckDBConnection[] = [];
+  beforeAll(async () => {
+    for (const zone of zones) {
+      const c = await (await DuckDBInstance.create(':memory:')).connect();
+      await c.run(`SET TimeZone = '${zone}'`);
+      conns.push(c);
+    }
+  });
+  afterAll(() => conns.forEach((c) => c.closeSync()));
+
+  // Each run costs seconds whatever its size (the full conversion of 31 columns is a huge expression tree).
+  it.each([
+    [1, 0.05, 0],
+    [2, 0.3, 0],
+    [3, 0.8, 0],
+    [4, 0.2, 1],
+  ])('random rows (seed %i, hostile share %f, zone #%i)', async (seed, p, zone) => {
+    const rnd = random(seed);
+    const body = Array.from({ length: 250 }, () => line(rnd, p)).join('\n');
+    {
+      const c = conns[zone]!;
+      const full = await fullConversion(c, COLUMNS, body);
+      const fast = await convertWithPlan(c, COLUMNS, body);
+      expect(canonical(fast.rows)).toEqual(canonical(full));
+      const good = full.filter((r) => (r.__error as unknown[]).length === 0).length;
+      expect(fast.counts).toEqual({ successfulRows: good, quarantinedRows: full.length - good });
+    }
+  });
+
+  it('every value alone in every column', async () => {
+    const lines = COLUMNS.flatMap((_c, i) => VALUES.map((v) => row((j) => (j === i ? v : keep))));
+    const body = lines.join('\n');
+    const c = conns[0]!;
+    const full = await fullConversion(c, COLUMNS, body);
+    const fast = await convertWithPlan(c, COLUMNS, body);
+    expect(full.length).toBe(lines.length);
+    expect(canonical(fast.rows)).toEqual(canonical(full));
+  });
+
+  it('takes good rows without the full conversion, and sends the others to it', async () => {
+    const good = Array.from({ length: 50 }, () => row(() => keep)).join('\n');
+    const c = conns[0]!;
+    expect((await convertWithPlan(c, COLUMNS, good)).pendingAfterFast).toBe(0);
+    const bad = `${good}\n{"s":1}\ngarbage`;
+    const r = await convertWithPlan(c, COLUMNS, bad);
+    expect(r.pendingAfterFast).toBe(2);
+    expect(r.counts).toEqual({ successfulRows: 50, quarantinedRows: 2 });
+  });
+
+  it('DEFAULT expressions use translateExpr in both paths', async () => {
+    const cols = [col('t', 'DateTime'), col('day', 'Date', { defaultExpr: 'toDate(t)' })];
+    const opts = { translateExpr: (e: string) => e.replace(/^toDate\((\w+)\)$/, 'CAST($1 AS DATE)') };
+    const r = await convertWithPlan(conns[0]!, cols, '{"t":"2024-05-06 07:08:09"}\n{"t":"2024-05-06 07:08:09","day":"2023-01-01"}', opts);
+    expect(r.rows.map((x) => [x.t, x.day]).sort()).toEqual([
+      ['2024-05-06 07:08:09', '2023-01-01'],
+      ['2024-05-06 07:08:09', '2024-05-06'],
+    ]);
+  });
+
+  it('names one batch table per column set', () => {
+    const a = planNdjsonConversion([col('a', 'String')]);
+    expect(a.table).toMatch(/^__batch_[0-9a-f]{8}$/);
+    expect(planNdjsonConversion([col('a', 'String')]).table).toBe(a.table);
+    expect(planNdjsonConversion([col('a', 'Int32')]).table).not.toBe(a.table);
+  });
+});
