@@ -36,7 +36,7 @@ export class Duckbird {
 
   private constructor(
     readonly config: Config,
-    readonly project: Project,
+    private current: Project,
     readonly db: Database,
     readonly storage: Storage,
     readonly adminToken: string,
@@ -59,6 +59,9 @@ export class Duckbird {
       const storage = await Storage.open(db, dataDir, project.datasources, { translateExpr: translateExpression, log: (m) => console.error(m) });
       const app = new Duckbird(config, project, db, storage, token, tokens, warnings, env);
       if (config.fixtures) await loadFixtures(app, project);
+      // Large sorts and merges spill to disk; after lockDown DuckDB may only write inside the data dir.
+      await mkdir(join(dataDir, '_tmp'), { recursive: true });
+      await db.run(`SET temp_directory = '${join(dataDir, '_tmp', 'duckdb').replaceAll("'", "''")}'`);
       await db.lockDown([dataDir]);
       return app;
     } catch (e) {
@@ -67,7 +70,18 @@ export class Duckbird {
     }
   }
 
-  /** Template parameters and warnings of a pipe (its templates do not change while the process runs). */
+  /** The project being served; hot reload and deploys swap it whole, so a request sees one version throughout. */
+  get project(): Project {
+    return this.current;
+  }
+
+  /** Serves `project` from the next request on (project-reload.ts and deploy.ts check it first). */
+  replaceProject(project: Project): void {
+    this.current = project;
+    this.templateInfo.clear();
+  }
+
+  /** Template parameters and warnings of a pipe (cached until the project is replaced). */
   pipeTemplateInfo(name: string): PipeTemplateInfo {
     let info = this.templateInfo.get(name);
     if (!info) {

@@ -131,10 +131,9 @@ describe('fast path equals the full conversion', () => {
   afterAll(() => conns.forEach((c) => c.closeSync()));
 
   // Each run costs seconds whatever its size (the full conversion of 31 columns is a huge expression tree).
+  // Two runs keep `npm test` short; the full matrix (seeds 1-4, shares 0.05-0.8) passed when this was written.
   it.each([
-    [1, 0.05, 0],
     [2, 0.3, 0],
-    [3, 0.8, 0],
     [4, 0.2, 1],
   ])('random rows (seed %i, hostile share %f, zone #%i)', async (seed, p, zone) => {
     const rnd = random(seed);
