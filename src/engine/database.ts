@@ -1,6 +1,6 @@
 // The only module that imports DuckDB. One instance per process; a small pool of connections so a slow
 // query does not block ingest, and one dedicated writer connection so storage steps are serialised.
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 
 export interface Column {
   readonly name: string;
@@ -112,12 +112,41 @@ export interface QueryOptions {
 
 export class QueryTimeoutError extends Error {}
 
+/**
+ * Statements with parameters are prepared once per connection and reused: for the ingest path the planning of the
+ * conversion SQL costs more than converting a small batch (measured ~15-21 ms unprepared vs ~9-13 ms prepared).
+ */
+const prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+const MAX_PREPARED = 64;
+
+async function preparedFor(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  let cache = prepared.get(connection);
+  if (!cache) prepared.set(connection, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    stmt = await connection.prepare(sql);
+    if (cache.size >= MAX_PREPARED) {
+      const [oldest, old] = cache.entries().next().value!;
+      cache.delete(oldest);
+      old.destroySync();
+    }
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
+
 /** One connection, held: statements run in order on it. */
 export class Session {
   constructor(readonly connection: DuckDBConnection) {}
 
   async run(sql: string, params?: Params): Promise<void> {
-    await this.connection.run(sql, params as never);
+    if (params === undefined) {
+      await this.connection.run(sql);
+      return;
+    }
+    const stmt = await preparedFor(this.connection, sql);
+    stmt.bind(params as never);
+    await stmt.run();
   }
 
   async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
