@@ -5,6 +5,7 @@ import type { Token } from './tokenize.ts';
 import type { Node } from './token-tree.ts';
 import { isWord } from './token-tree.ts';
 import type { Translator } from './translate-sql.ts';
+import { isBooleanExpr } from './token-tree.ts';
 import { unsupported } from './unsupported.ts';
 
 type Combinator = 'If' | 'Distinct' | 'OrNull' | 'OrDefault' | 'State' | 'Merge' | 'SimpleState';
@@ -24,6 +25,8 @@ interface Call {
   readonly cond: string | null;
   readonly orNull: boolean;
   readonly windowed: boolean;
+  /** Every argument is a comparison or logic expression (UInt8 in ClickHouse). */
+  readonly unsignedArgs: boolean;
 }
 
 const filter = (c: Call, ...extra: string[]) => {
@@ -38,6 +41,11 @@ const one = (c: Call) => {
 const tupleArg = (c: Call) => (c.args.length === 1 ? c.args[0]! : `row(${c.args.join(', ')})`);
 
 const u64 = (s: string) => `CAST(${s} AS UBIGINT)`;
+/**
+ * Over no rows (an empty table, or -If matching nothing) ClickHouse answers the type's default, not NULL; for
+ * a Nullable column it would answer NULL, which the result type cannot tell apart (README: known difference).
+ */
+const orDefault = (c: Call, agg: string) => (c.orNull || c.windowed ? agg : `coalesce(${agg}, ch_default(${agg}))`);
 
 /** Plain aggregates: DuckDB SQL for one call. */
 const AGGREGATES: Record<string, (c: Call) => string> = {
@@ -49,22 +57,26 @@ const AGGREGATES: Record<string, (c: Call) => string> = {
     const x = one(c);
     const s = `sum(${d(c)}${x})${filter(c)}`;
     if (c.windowed) return s;
-    // ClickHouse sums signed ints into Int64 (DuckDB: HUGEINT) and an empty sum is 0 (DuckDB: NULL).
-    return `cast_to_type(${c.orNull ? s : `coalesce(${s}, 0)`}, max(${x}) + CAST(0 AS BIGINT))`;
+    // ClickHouse sums signed ints into Int64 (DuckDB: HUGEINT) and an empty sum is 0 (DuckDB: NULL). No DuckDB
+    // expression maps a type to its 64-bit form keeping signedness, so unsigned sums are Int64 unless the
+    // argument is known to be a UInt8 condition.
+    const total = c.orNull ? s : `coalesce(${s}, 0)`;
+    if (c.unsignedArgs) return u64(total);
+    return `cast_to_type(${total}, max(${x}) + CAST(0 AS BIGINT))`;
   },
   avg: (c) => `avg(${d(c)}${one(c)})${filter(c)}`,
-  min: (c) => `min(${one(c)})${filter(c)}`,
-  max: (c) => `max(${one(c)})${filter(c)}`,
-  any: (c) => `any_value(${one(c)})${filter(c)}`,
-  anyLast: (c) => `last(${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}`,
+  min: (c) => orDefault(c, `min(${one(c)})${filter(c)}`),
+  max: (c) => orDefault(c, `max(${one(c)})${filter(c)}`),
+  any: (c) => orDefault(c, `any_value(${one(c)})${filter(c)}`),
+  anyLast: (c) => orDefault(c, `last(${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}`),
   uniqExact: (c) => (c.windowed ? `count(DISTINCT ${tupleArg(c)})` : u64(`count(DISTINCT ${tupleArg(c)})${filter(c)}`)),
   groupArray: (c) => {
     const l = `coalesce(list(${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}, [])`;
     return c.params.length ? `list_slice(${l}, 1, ${c.params[0]})` : l;
   },
   groupUniqArray: (c) => `coalesce(list(DISTINCT ${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}, [])`,
-  argMax: (c) => `arg_max(${c.args.join(', ')})${filter(c)}`,
-  argMin: (c) => `arg_min(${c.args.join(', ')})${filter(c)}`,
+  argMax: (c) => orDefault(c, `arg_max(${c.args.join(', ')})${filter(c)}`),
+  argMin: (c) => orDefault(c, `arg_min(${c.args.join(', ')})${filter(c)}`),
   quantile: (c) => `quantile_cont(${one(c)}, ${c.params[0] ?? '0.5'})${filter(c)}`,
   quantiles: (c) => `quantile_cont(${one(c)}, [${c.params.join(', ')}])${filter(c)}`,
   quantileExact: (c) => `ch_quantile_exact(list(${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}, ${c.params[0] ?? '0.5'})`,
@@ -84,6 +96,7 @@ const ALIASES: Record<string, string> = {
   uniqCombined64: 'uniqExact',
   uniqHLL12: 'uniqExact',
   countDistinct: 'uniqExact',
+  groupArrayDistinct: 'groupUniqArray',
   any_value: 'any',
   first_value: 'any',
   last_value: 'anyLast',
@@ -122,8 +135,11 @@ export function parseAggregateName(name: string): AggregateName | null {
   return null;
 }
 
-/** -State values: a representation whose -Merge in the same query gives ClickHouse's result. */
-const STATE: Record<string, { state: (c: Call) => string; merge: (s: string, c: Call) => string }> = {
+/**
+ * -State values: a representation whose -Merge in the same query gives ClickHouse's result. `mergeState`
+ * (-MergeState) combines states into a state; where absent, the merged value is itself a valid state.
+ */
+const STATE: Record<string, { state: (c: Call) => string; merge: (s: string, c: Call) => string; mergeState?: (s: string, c: Call) => string }> = {
   count: { state: (c) => AGGREGATES.count!(c), merge: (s, c) => u64(`coalesce(sum(${s})${filter(c)}, 0)`) },
   sum: { state: (c) => AGGREGATES.sum!(c), merge: (s, c) => AGGREGATES.sum!({ ...c, args: [s] }) },
   min: { state: (c) => AGGREGATES.min!(c), merge: (s, c) => AGGREGATES.min!({ ...c, args: [s] }) },
@@ -132,10 +148,22 @@ const STATE: Record<string, { state: (c: Call) => string; merge: (s: string, c: 
   avg: {
     state: (c) => `{'s': sum(${one(c)})${filter(c)}, 'c': count(${one(c)})${filter(c)}}`,
     merge: (s, c) => `sum((${s}).s)${filter(c)} / sum((${s}).c)${filter(c)}`,
+    mergeState: (s, c) => `{'s': sum((${s}).s)${filter(c)}, 'c': sum((${s}).c)${filter(c)}}`,
   },
   uniqExact: {
     state: (c) => `coalesce(list(DISTINCT ${tupleArg(c)})${filter(c, `${tupleArg(c)} IS NOT NULL`)}, [])`,
     merge: (s, c) => u64(`len(list_distinct(flatten(coalesce(list(${s})${filter(c)}, []))))`),
+    mergeState: (s, c) => `list_distinct(flatten(coalesce(list(${s})${filter(c)}, [])))`,
+  },
+  argMax: {
+    state: (c) => `{'v': arg_max(${c.args.join(', ')})${filter(c)}, 'k': max(${c.args[1]})${filter(c)}}`,
+    merge: (s, c) => `arg_max((${s}).v, (${s}).k)${filter(c)}`,
+    mergeState: (s, c) => `{'v': arg_max((${s}).v, (${s}).k)${filter(c)}, 'k': max((${s}).k)${filter(c)}}`,
+  },
+  argMin: {
+    state: (c) => `{'v': arg_min(${c.args.join(', ')})${filter(c)}, 'k': min(${c.args[1]})${filter(c)}}`,
+    merge: (s, c) => `arg_min((${s}).v, (${s}).k)${filter(c)}`,
+    mergeState: (s, c) => `{'v': arg_min((${s}).v, (${s}).k)${filter(c)}, 'k': min((${s}).k)${filter(c)}}`,
   },
   groupArray: {
     state: (c) => AGGREGATES.groupArray!(c),
@@ -162,7 +190,8 @@ export function translateAggregate(
     argNodes = [argNodes[0].slice(1), ...argNodes.slice(1)];
   }
   let cond: string | null = null;
-  if (combos.has('If')) {
+  // countIfMerge(s) merges states made by countIfState: the condition was applied when the state was built.
+  if (combos.has('If') && !combos.has('Merge')) {
     const last = argNodes[argNodes.length - 1];
     if (!last) throw unsupported(`${name.text} without a condition`, name);
     cond = tr.expr(last, aliases);
@@ -170,17 +199,22 @@ export function translateAggregate(
   }
   if (windowed && (cond || combos.has('State') || combos.has('Merge'))) throw unsupported(`${name.text} as a window function`, name);
   const call: Call = {
-    args: argNodes.map((a) => (a.length === 1 && a[0]!.kind === 'op' && a[0]!.text === '*' ? '*' : tr.expr(a, aliases))),
+    // A comparison is a UInt8 in ClickHouse, so sum(x > 0) counts; DuckDB cannot add BOOLEANs.
+    args: argNodes.map((a) =>
+      a.length === 1 && a[0]!.kind === 'op' && a[0]!.text === '*' ? '*' : isBooleanExpr(a) ? `CAST(${tr.expr(a, aliases)} AS UTINYINT)` : tr.expr(a, aliases),
+    ),
     params: params.map((p) => tr.expr(p, aliases)),
     distinct,
     cond,
     orNull: combos.has('OrNull'),
     windowed,
+    unsignedArgs: argNodes.length > 0 && argNodes.every((a) => isBooleanExpr(a)),
   };
   try {
     if (combos.has('State') || combos.has('Merge')) {
       const st = STATE[agg.base];
-      if (!st || (combos.has('State') && combos.has('Merge'))) throw unsupported(`${name.text} (no state representation)`, name);
+      if (!st) throw unsupported(`${name.text} (no state representation)`, name);
+      if (combos.has('State') && combos.has('Merge')) return (st.mergeState ?? st.merge)(one(call), call);
       return combos.has('State') ? st.state(call) : st.merge(one(call), call);
     }
     // -SimpleState values are the plain aggregate's values.

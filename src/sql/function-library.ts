@@ -1,7 +1,8 @@
-// DuckDB macros giving ClickHouse's function names ClickHouse's results and result types (measured with chdb:
-// toYYYYMM is UInt32, toStartOfMonth is Date, toYear UInt16, dateDiff Int64, round on floats is banker's rounding,
-// which DuckDB's round is not: left as a known difference). The engine runs these once at start; DuckDB resolves function names case-insensitively and a
-// macro in `main` shadows a built-in of the same name, so bodies never call their own name.
+// DuckDB macros giving ClickHouse's function names ClickHouse's results and result types (measured with chdb
+// 26.7: toYYYYMM is UInt32, toStartOfMonth is Date, toYear UInt16, dateDiff Int64, round on floats rounds half to
+// even). The engine runs these once at start; DuckDB resolves function names case-insensitively and a macro in
+// `main` shadows a built-in of the same name, so bodies never call their own name. Macros that must behave per
+// argument type branch on `typeof(x)` and use `cast_to_type` so every branch binds for every type.
 const int = (name: string, type: string) => [
   `CREATE OR REPLACE MACRO ${name}(x) AS CAST(trunc(CAST(x AS DECIMAL(38, 6))) AS ${type})`,
   `CREATE OR REPLACE MACRO ${name}OrNull(x) AS TRY_CAST(x AS ${type})`,
@@ -25,7 +26,28 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toFloat64OrZero(x) AS coalesce(TRY_CAST(x AS DOUBLE), 0)`,
   `CREATE OR REPLACE MACRO toFloat32OrNull(x) AS TRY_CAST(x AS FLOAT)`,
   `CREATE OR REPLACE MACRO toFloat32OrZero(x) AS coalesce(TRY_CAST(x AS FLOAT), 0)`,
-  `CREATE OR REPLACE MACRO toString(x) AS CAST(x AS VARCHAR)`,
+  // ClickHouse prints floats in their shortest form without a trailing `.0` (toString(30.0) = '30').
+  `CREATE OR REPLACE MACRO toString(x) AS CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN regexp_replace(CAST(x AS VARCHAR), '\\.0$', '') ELSE CAST(x AS VARCHAR) END`,
+  // The value a ClickHouse column of x's type holds when nothing is there (out-of-range arrays, lagInFrame).
+  `CREATE OR REPLACE MACRO ch_default(x) AS cast_to_type(CASE WHEN typeof(x) LIKE '%[]' THEN '[]' WHEN typeof(x) = 'VARCHAR' THEN '' WHEN typeof(x) = 'DATE' THEN '1970-01-01' WHEN typeof(x) LIKE 'TIMESTAMP%' THEN '1970-01-01 00:00:00' WHEN typeof(x) = 'UUID' THEN '00000000-0000-0000-0000-000000000000' WHEN typeof(x) = 'BOOLEAN' THEN 'false' WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT', 'FLOAT', 'DOUBLE') OR typeof(x) LIKE 'DECIMAL%' THEN '0' END, x)`,
+  `CREATE OR REPLACE MACRO ch_round(x, n := 0) AS cast_to_type(CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN round_even(x, n) ELSE round(x, n) END, x)`,
+  `CREATE OR REPLACE MACRO ch_length(x) AS CAST(CASE WHEN typeof(x) = 'VARCHAR' THEN strlen(CAST(x AS VARCHAR)) ELSE len(x) END AS UBIGINT)`,
+  // position() counts bytes; `position` itself is DuckDB syntax (position(a IN b)), hence the name.
+  `CREATE OR REPLACE MACRO ch_position(h, n) AS CAST(CASE WHEN strpos(h, n) = 0 THEN 0 ELSE strlen(substr(h, 1, strpos(h, n) - 1)) + 1 END AS UBIGINT)`,
+  // DateTime ± INTERVAL keeps the DateTime type in ClickHouse; DuckDB widens to TIMESTAMP.
+  `CREATE OR REPLACE MACRO ch_plus(t, i) AS cast_to_type(t + i, t)`,
+  `CREATE OR REPLACE MACRO ch_minus(t, i) AS cast_to_type(t - i, t)`,
+  // Sub-day units turn a Date into a DateTime (greatest() only serves as a type witness here).
+  `CREATE OR REPLACE MACRO ch_plus_time(t, i) AS cast_to_type(t + i, greatest(t, TIMESTAMP_S '1970-01-01 00:00:00'))`,
+  `CREATE OR REPLACE MACRO ch_minus_time(t, i) AS cast_to_type(t - i, greatest(t, TIMESTAMP_S '1970-01-01 00:00:00'))`,
+  // JSON: ClickHouse answers the type's default for invalid JSON, missing keys and unconvertible values.
+  `CREATE OR REPLACE MACRO ch_json_text(j, p) AS CASE WHEN json_valid(j) THEN json_extract_string(j, p) END`,
+  `CREATE OR REPLACE MACRO ch_json_int(j, p) AS coalesce(TRY_CAST(CASE WHEN regexp_full_match(ch_json_text(j, p), '-?[0-9]+') THEN ch_json_text(j, p) END AS BIGINT), TRY_CAST(trunc(TRY_CAST(ch_json_text(j, p) AS DOUBLE)) AS BIGINT), 0)`,
+  `CREATE OR REPLACE MACRO ch_json_uint(j, p) AS coalesce(TRY_CAST(CASE WHEN regexp_full_match(ch_json_text(j, p), '[0-9]+') THEN ch_json_text(j, p) END AS UBIGINT), TRY_CAST(trunc(TRY_CAST(ch_json_text(j, p) AS DOUBLE)) AS UBIGINT), 0)`,
+  `CREATE OR REPLACE MACRO ch_json_float(j, p) AS coalesce(TRY_CAST(ch_json_text(j, p) AS DOUBLE), 0)`,
+  `CREATE OR REPLACE MACRO ch_json_bool(j, p) AS CAST(coalesce(TRY_CAST(ch_json_text(j, p) AS BOOLEAN), false) AS UTINYINT)`,
+  `CREATE OR REPLACE MACRO ch_json_raw(j, p) AS coalesce(CASE WHEN json_valid(j) THEN CAST(json_extract(j, p) AS VARCHAR) END, '')`,
+  `CREATE OR REPLACE MACRO ch_json_has(j, p) AS CAST(CASE WHEN json_valid(j) THEN json_extract(j, p) IS NOT NULL ELSE false END AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toUUID(x) AS CAST(x AS UUID)`,
   `CREATE OR REPLACE MACRO toBool(x) AS CAST(x AS BOOLEAN)`,
   // Dates and times (the engine runs DuckDB with TimeZone=UTC, ClickHouse's server zone in Tinybird).
@@ -34,7 +56,8 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO today() AS current_date`,
   `CREATE OR REPLACE MACRO yesterday() AS CAST(current_date - 1 AS DATE)`,
   `CREATE OR REPLACE MACRO toDate(x) AS CAST(x AS DATE)`,
-  `CREATE OR REPLACE MACRO toDateTime(x) AS CAST(x AS TIMESTAMP_S)`,
+  // A number is seconds since the epoch; CASE evaluates only the matching branch, so both branches may bind.
+  `CREATE OR REPLACE MACRO toDateTime(x) AS CASE WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'FLOAT', 'DOUBLE') OR typeof(x) LIKE 'DECIMAL%' THEN CAST(to_timestamp(TRY_CAST(x AS DOUBLE)) AS TIMESTAMP_S) ELSE CAST(CAST(x AS VARCHAR) AS TIMESTAMP_S) END`,
   `CREATE OR REPLACE MACRO toDateOrNull(x) AS TRY_CAST(x AS DATE)`,
   `CREATE OR REPLACE MACRO toDateTimeOrNull(x) AS TRY_CAST(x AS TIMESTAMP_S)`,
   `CREATE OR REPLACE MACRO parseDateTimeBestEffort(x) AS CAST(x AS TIMESTAMP_S)`,
@@ -43,7 +66,7 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toStartOfDay(t) AS CAST(date_trunc('day', t) AS TIMESTAMP_S)`,
   `CREATE OR REPLACE MACRO toStartOfHour(t) AS CAST(date_trunc('hour', t) AS TIMESTAMP_S)`,
   `CREATE OR REPLACE MACRO toStartOfMinute(t) AS CAST(date_trunc('minute', t) AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO toStartOfSecond(t) AS CAST(date_trunc('second', t) AS TIMESTAMP_S)`,
+  `CREATE OR REPLACE MACRO toStartOfSecond(t) AS cast_to_type(date_trunc('second', t), t)`,
   `CREATE OR REPLACE MACRO toStartOfFiveMinutes(t) AS CAST(time_bucket(INTERVAL 5 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP_S)`,
   `CREATE OR REPLACE MACRO toStartOfTenMinutes(t) AS CAST(time_bucket(INTERVAL 10 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP_S)`,
   `CREATE OR REPLACE MACRO toStartOfFifteenMinutes(t) AS CAST(time_bucket(INTERVAL 15 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP_S)`,
@@ -60,7 +83,8 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toMonth(t) AS CAST(month(t) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toDayOfMonth(t) AS CAST(day(t) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toDayOfYear(t) AS CAST(dayofyear(t) AS USMALLINT)`,
-  `CREATE OR REPLACE MACRO toDayOfWeek(t) AS CAST(isodow(t) AS UTINYINT)`,
+  // Modes: 0 Monday=1..Sunday=7 (default), 1 Monday=0..Sunday=6, 2 Sunday=0..Saturday=6, 3 Sunday=1..Saturday=7.
+  `CREATE OR REPLACE MACRO toDayOfWeek(t, mode := 0) AS CAST(CASE mode % 4 WHEN 0 THEN isodow(t) WHEN 1 THEN isodow(t) - 1 WHEN 2 THEN dayofweek(t) ELSE dayofweek(t) + 1 END AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toHour(t) AS CAST(hour(t) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toMinute(t) AS CAST(minute(t) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toSecond(t) AS CAST(second(t) AS UTINYINT)`,
@@ -72,10 +96,18 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toRelativeHourNum(t) AS CAST(date_diff('hour', TIMESTAMP '1970-01-01', t) AS UINTEGER)`,
   `CREATE OR REPLACE MACRO toRelativeMinuteNum(t) AS CAST(date_diff('minute', TIMESTAMP '1970-01-01', t) AS UINTEGER)`,
   `CREATE OR REPLACE MACRO toRelativeSecondNum(t) AS CAST(epoch(CAST(t AS TIMESTAMP)) AS UINTEGER)`,
+  // Weeks start on Monday; 1970-01-01 (a Thursday) is in week 0.
+  `CREATE OR REPLACE MACRO toRelativeWeekNum(t) AS CAST((date_diff('day', DATE '1970-01-01', CAST(t AS DATE)) + 3) // 7 AS UINTEGER)`,
+  `CREATE OR REPLACE MACRO toRelativeQuarterNum(t) AS CAST(year(t) * 4 + quarter(t) - 1 AS UINTEGER)`,
+  `CREATE OR REPLACE MACRO toISOWeek(t) AS CAST(week(t) AS UTINYINT)`,
+  `CREATE OR REPLACE MACRO toISOYear(t) AS CAST(isoyear(t) AS USMALLINT)`,
+  // age counts whole units elapsed, where dateDiff counts boundaries crossed.
+  `CREATE OR REPLACE MACRO age(unit, a, b) AS date_sub(unit, a, b)`,
   `CREATE OR REPLACE MACRO toRelativeMonthNum(t) AS CAST(year(t) * 12 + month(t) AS UINTEGER)`,
-  `CREATE OR REPLACE MACRO toRelativeYearNum(t) AS CAST(year(t) AS UINTEGER)`,
-  // dateDiff counts unit boundaries crossed, as DuckDB's date_diff does.
-  `CREATE OR REPLACE MACRO dateDiff(unit, a, b) AS date_diff(unit, a, b)`,
+  `CREATE OR REPLACE MACRO toRelativeYearNum(t) AS CAST(year(t) AS USMALLINT)`,
+  // dateDiff counts unit boundaries crossed, as DuckDB's date_diff does, except that ClickHouse's weeks start on
+  // Monday (DuckDB's week difference counts whole 7-day spans).
+  `CREATE OR REPLACE MACRO dateDiff(unit, a, b) AS CASE WHEN lower(unit) IN ('week', 'weeks', 'wk', 'ww') THEN CAST(toRelativeWeekNum(b) AS BIGINT) - toRelativeWeekNum(a) ELSE date_diff(unit, a, b) END`,
   `CREATE OR REPLACE MACRO timestampAdd(t, i) AS cast_to_type(t + i, t)`,
   `CREATE OR REPLACE MACRO timestampSub(t, i) AS cast_to_type(t - i, t)`,
   `CREATE OR REPLACE MACRO date_add(t, i) AS cast_to_type(t + i, t)`,
@@ -87,7 +119,8 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   ...addUnit('Months', 'to_months'),
   ...addUnit('Years', 'to_years'),
   // Numbers.
-  `CREATE OR REPLACE MACRO intDiv(a, b) AS CAST(trunc(a / b) AS BIGINT)`,
+  // intDiv keeps an integer dividend's type and truncates toward zero (through DOUBLE: exact below 2^53).
+  `CREATE OR REPLACE MACRO intDiv(a, b) AS cast_to_type(trunc(a / b), a)`,
   `CREATE OR REPLACE MACRO modulo(a, b) AS a % b`,
   `CREATE OR REPLACE MACRO rand() AS CAST(floor(random() * 4294967296) AS UINTEGER)`,
   `CREATE OR REPLACE MACRO ch_quantile_exact(l, p) AS list_sort(l)[CAST(least(floor(len(l) * p), len(l) - 1) AS BIGINT) + 1]`,
@@ -114,25 +147,65 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO replaceRegexpAll(s, re, r) AS regexp_replace(s, re, r, 'g')`,
   `CREATE OR REPLACE MACRO match(s, re) AS CAST(regexp_matches(s, re) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO multiSearchAnyCaseInsensitive(s, needles) AS CAST(len(list_filter(needles, n -> strpos(lower(s), lower(n)) > 0)) > 0 AS UTINYINT)`,
+  // The smallest i whose needle occurs in s (not the leftmost occurrence), measured with chdb.
+  `CREATE OR REPLACE MACRO multiSearchFirstIndex(s, needles) AS CAST(coalesce(list_position(list_transform(needles, n -> strpos(s, n) > 0), true), 0) AS UBIGINT)`,
+  `CREATE OR REPLACE MACRO multiSearchFirstIndexUTF8(s, needles) AS multiSearchFirstIndex(s, needles)`,
+  `CREATE OR REPLACE MACRO multiSearchFirstIndexCaseInsensitive(s, needles) AS multiSearchFirstIndex(lower(s), list_transform(needles, n -> lower(n)))`,
+  `CREATE OR REPLACE MACRO multiSearchFirstIndexCaseInsensitiveUTF8(s, needles) AS multiSearchFirstIndex(lower(s), list_transform(needles, n -> lower(n)))`,
+  `CREATE OR REPLACE MACRO multiSearchAnyUTF8(s, needles) AS CAST(len(list_filter(needles, n -> strpos(s, n) > 0)) > 0 AS UTINYINT)`,
+  `CREATE OR REPLACE MACRO multiSearchAnyCaseInsensitiveUTF8(s, needles) AS CAST(len(list_filter(needles, n -> strpos(lower(s), lower(n)) > 0)) > 0 AS UTINYINT)`,
+  `CREATE OR REPLACE MACRO trimLeft(s) AS ltrim(s)`,
+  `CREATE OR REPLACE MACRO trimRight(s) AS rtrim(s)`,
+  `CREATE OR REPLACE MACRO trimBoth(s) AS trim(s)`,
+  `CREATE OR REPLACE MACRO leftPad(s, n, p := ' ') AS lpad(s, n, p)`,
+  `CREATE OR REPLACE MACRO rightPad(s, n, p := ' ') AS rpad(s, n, p)`,
+  `CREATE OR REPLACE MACRO base64Encode(s) AS to_base64(encode(s))`,
+  `CREATE OR REPLACE MACRO base64Decode(s) AS decode(from_base64(s))`,
   `CREATE OR REPLACE MACRO multiSearchAny(s, needles) AS CAST(len(list_filter(needles, n -> strpos(s, n) > 0)) > 0 AS UTINYINT)`,
   `CREATE OR REPLACE MACRO protocol(u) AS coalesce(regexp_extract(u, '^([A-Za-z][A-Za-z0-9+.-]*):', 1), '')`,
   `CREATE OR REPLACE MACRO domain(u) AS regexp_extract(u, '^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#@]*@)?([^/?#:]*)', 1)`,
   `CREATE OR REPLACE MACRO domainWithoutWWW(u) AS regexp_replace(regexp_extract(u, '^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#@]*@)?([^/?#:]*)', 1), '^www\\.', '')`,
-  `CREATE OR REPLACE MACRO path(u) AS regexp_extract(u, '^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*([^?#]*)', 1)`,
+  `CREATE OR REPLACE MACRO path(u) AS regexp_extract(u, '^(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?[^/?#]*(/[^?#]*)?', 1)`,
+  `CREATE OR REPLACE MACRO queryString(u) AS coalesce(regexp_extract(u, '^[^?#]*\\?([^#]*)', 1), '')`,
+  `CREATE OR REPLACE MACRO fragment(u) AS coalesce(regexp_extract(u, '#(.*)$', 1), '')`,
+  `CREATE OR REPLACE MACRO cutQueryString(u) AS regexp_replace(u, '\\?[^#]*', '')`,
+  `CREATE OR REPLACE MACRO cutFragment(u) AS regexp_replace(u, '#.*$', '')`,
+  `CREATE OR REPLACE MACRO cutQueryStringAndFragment(u) AS regexp_replace(u, '[?#].*$', '')`,
+  `CREATE OR REPLACE MACRO cutWWW(u) AS regexp_replace(u, '^([A-Za-z][A-Za-z0-9+.-]*://)www\\.', '\\1')`,
+  `CREATE OR REPLACE MACRO topLevelDomain(u) AS coalesce(regexp_extract(domain(u), '\\.([^.]+)$', 1), '')`,
+  `CREATE OR REPLACE MACRO extractURLParameter(u, name) AS coalesce(list_filter(string_split(queryString(u), '&'), p -> starts_with(p, name || '='))[1][strlen(name) + 2:], '')`,
+  `CREATE OR REPLACE MACRO encodeURLComponent(s) AS url_encode(s)`,
+  `CREATE OR REPLACE MACRO encodeURLFormComponent(s) AS replace(url_encode(s), '%20', '+')`,
+  `CREATE OR REPLACE MACRO decodeURLComponent(s) AS url_decode(s)`,
+  `CREATE OR REPLACE MACRO decodeURLFormComponent(s) AS url_decode(replace(s, '+', ' '))`,
   // Arrays: ClickHouse arrays are 1-based like DuckDB lists.
   `CREATE OR REPLACE MACRO has(a, x) AS CAST(list_contains(a, x) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO hasAny(a, b) AS CAST(list_has_any(a, b) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO hasAll(a, b) AS CAST(list_has_all(a, b) AS UTINYINT)`,
-  `CREATE OR REPLACE MACRO arrayElement(a, n) AS a[n]`,
+  `CREATE OR REPLACE MACRO ch_left_array(a) AS CASE WHEN len(coalesce(a, [])) = 0 THEN [ch_default(a[1])] ELSE a END`,
+  `CREATE OR REPLACE MACRO arrayElement(a, n) AS coalesce(a[n], ch_default(a[n]))`,
   `CREATE OR REPLACE MACRO indexOf(a, x) AS CAST(coalesce(list_position(a, x), 0) AS UBIGINT)`,
   `CREATE OR REPLACE MACRO arrayIntersect(a, b) AS list_intersect(a, b)`,
   `CREATE OR REPLACE MACRO arrayConcat(a, b) AS list_concat(a, b)`,
-  `CREATE OR REPLACE MACRO arrayDistinct(a) AS list_distinct(a)`,
+  // ClickHouse keeps the first occurrence of each element in order (DuckDB's list_distinct does not).
+  `CREATE OR REPLACE MACRO arrayDistinct(a) AS list_filter(a, (x, i) -> x IS NOT NULL AND list_position(a, x) = i)`,
   `CREATE OR REPLACE MACRO arraySlice(a, o, n) AS list_slice(a, o, o + n - 1)`,
   `CREATE OR REPLACE MACRO arrayCount(a) AS CAST(len(list_filter(a, x -> x <> 0)) AS UINTEGER)`,
-  `CREATE OR REPLACE MACRO arraySum(a) AS coalesce(list_sum(a), 0)`,
+  // Like sum: Int64 for integers (DuckDB: HUGEINT), 0 for an empty array.
+  `CREATE OR REPLACE MACRO arraySum(a) AS cast_to_type(coalesce(list_sum(a), 0), list_max(a) + CAST(0 AS BIGINT))`,
   `CREATE OR REPLACE MACRO arrayReverse(a) AS list_reverse(a)`,
-  `CREATE OR REPLACE MACRO arrayUniq(a) AS CAST(list_unique(a) AS UBIGINT)`,
-  `CREATE OR REPLACE MACRO tupleElement(t, n) AS struct_extract(t, n)`,
+  `CREATE OR REPLACE MACRO arrayUniq(a) AS CAST(list_unique(a) AS UINTEGER)`,
+  `CREATE OR REPLACE MACRO arrayEnumerate(a) AS list_transform(range(1, len(a) + 1), i -> CAST(i AS UINTEGER))`,
+  `CREATE OR REPLACE MACRO arrayPushBack(a, x) AS list_append(a, x)`,
+  `CREATE OR REPLACE MACRO arrayPushFront(a, x) AS list_prepend(x, a)`,
+  `CREATE OR REPLACE MACRO arrayPopBack(a) AS list_slice(a, 1, len(a) - 1)`,
+  `CREATE OR REPLACE MACRO arrayPopFront(a) AS list_slice(a, 2, len(a))`,
+  `CREATE OR REPLACE MACRO arrayCompact(a) AS list_filter(a, (x, i) -> i = 1 OR x IS DISTINCT FROM a[i - 1])`,
+  `CREATE OR REPLACE MACRO emptyArrayString() AS CAST([] AS VARCHAR[])`,
+  `CREATE OR REPLACE MACRO JSONLength(j) AS CAST(coalesce(CASE WHEN json_valid(j) THEN CASE json_type(j) WHEN 'ARRAY' THEN json_array_length(j) WHEN 'OBJECT' THEN len(json_keys(j)) ELSE 0 END END, 0) AS UBIGINT)`,
+  `CREATE OR REPLACE MACRO JSONExtractKeys(j) AS coalesce(CASE WHEN json_valid(j) THEN CASE WHEN json_type(j) = 'OBJECT' THEN json_keys(j) END END, CAST([] AS VARCHAR[]))`,
+  `CREATE OR REPLACE MACRO concatWithSeparator(sep, a, b) AS concat_ws(sep, a, b)`,
+  `CREATE OR REPLACE MACRO roundBankers(x, n := 0) AS cast_to_type(round_even(x, n), x)`,
+  `CREATE OR REPLACE MACRO tupleElement(t, n) AS struct_extract_at(t, n)`,
   `CREATE OR REPLACE MACRO generateUUIDv4() AS uuid()`,
 ];

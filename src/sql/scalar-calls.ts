@@ -5,6 +5,8 @@ import type { Token } from './tokenize.ts';
 import { duckdbString } from './tokenize.ts';
 import { isGroup, isOp, isWord, type Node } from './token-tree.ts';
 import type { Translator } from './translate-sql.ts';
+import { namedStruct } from './tokenize.ts';
+import { duckdbType } from './types.ts';
 import { unsupported } from './unsupported.ts';
 
 /** Index of the optional time-zone argument of ClickHouse date functions. */
@@ -26,9 +28,11 @@ const LAMBDA_FUNCTIONS: Record<string, (arr: string, f: string) => string> = {
   arrayExists: (a, f) => `CAST(coalesce(list_bool_or(list_transform(${a}, ${f})), false) AS UTINYINT)`,
   arrayAll: (a, f) => `CAST(coalesce(list_bool_and(list_transform(${a}, ${f})), true) AS UTINYINT)`,
   arrayCount: (a, f) => `CAST(len(list_filter(${a}, ${f})) AS UINTEGER)`,
-  arraySum: (a, f) => `coalesce(list_sum(list_transform(${a}, ${f})), 0)`,
-  arrayFirst: (a, f) => `list_filter(${a}, ${f})[1]`,
-  arrayLast: (a, f) => `list_filter(${a}, ${f})[-1]`,
+  arraySum: (a, f) => `arraySum(list_transform(${a}, ${f}))`,
+  // Nothing found is the element type's default in ClickHouse.
+  arrayFirst: (a, f) => `arrayElement(list_filter(${a}, ${f}), 1)`,
+  arrayLast: (a, f) => `arrayElement(list_filter(${a}, ${f}), -1)`,
+  arrayFirstIndex: (a, f) => `CAST(coalesce(list_position(list_transform(${a}, ${f}), true), 0) AS UINTEGER)`,
 };
 
 /** ClickHouse formatDateTime directives → strftime (ClickHouse ≥ 23.4: %M is the month name, %i minutes). */
@@ -37,6 +41,34 @@ const DATE_FORMAT: Record<string, string> = {
   y: '%y', j: '%j', M: '%B', b: '%b', a: '%a', p: '%p', I: '%I', u: '%u', w: '%w', V: '%V', R: '%H:%M', '%': '%%',
   h: '%I', n: '\n', t: '\t', C: '%C', G: '%G', g: '%g', B: '%B', W: '%A', e: '%-d',
 };
+
+export const INT_MACROS: Record<string, string> = {
+  toInt8: 'TINYINT', toInt16: 'SMALLINT', toInt32: 'INTEGER', toInt64: 'BIGINT', toInt128: 'HUGEINT',
+  toUInt8: 'UTINYINT', toUInt16: 'USMALLINT', toUInt32: 'UINTEGER', toUInt64: 'UBIGINT', toUInt128: 'UHUGEINT',
+};
+
+/** JSONExtract(j, path..., 'Type'): the value converted to Type, or Type's default (NULL for Nullable). */
+function jsonExtractAs(j: string, path: string, typeTok: Token): string {
+  const chType = typeTok.text.trim();
+  let duck: string;
+  try {
+    duck = duckdbType(chType);
+  } catch {
+    throw unsupported(`JSONExtract type ${chType}`, typeTok);
+  }
+  const nullable = /^Nullable\(/.test(chType);
+  const orDefault = (x: string, def: string) => (nullable ? x : `coalesce(${x}, ${def})`);
+  const intMacro = Object.entries(INT_MACROS).find(([, t]) => t === duck)?.[0];
+  if (intMacro) {
+    const v = `CASE WHEN ch_json_text(${j}, ${path}) IS NOT NULL THEN ch_json_${duck.startsWith('U') ? 'uint' : 'int'}(${j}, ${path}) END`;
+    return orDefault(`TRY_CAST(${v} AS ${duck})`, '0');
+  }
+  if (duck === 'DOUBLE' || duck === 'FLOAT') return orDefault(`TRY_CAST(ch_json_text(${j}, ${path}) AS ${duck})`, '0');
+  if (duck === 'VARCHAR') return orDefault(`ch_json_text(${j}, ${path})`, "''");
+  if (duck === 'BOOLEAN') return orDefault(`TRY_CAST(ch_json_text(${j}, ${path}) AS BOOLEAN)`, 'false');
+  if (duck.endsWith('[]')) return `coalesce(TRY_CAST(CASE WHEN json_valid(${j}) THEN json_extract(${j}, ${path}) END AS ${duck}), [])`;
+  throw unsupported(`JSONExtract type ${chType}`, typeTok);
+}
 
 function isLambda(nodes: readonly Node[]): boolean {
   return nodes.some((n) => isOp(n, '->'));
@@ -64,7 +96,8 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       value = argNodes[0]!;
       type = argNodes[1]!;
     } else throw unsupported(`${fn}`, name);
-    return `${lower === 'cast' ? 'CAST' : 'TRY_CAST'}(${tr.expr(value, aliases)} AS ${tr.chType(type, type[0] ?? name)})`;
+    if (lower === 'cast') return tr.cast(tr.expr(value, aliases), type, type[0] ?? name);
+    return `TRY_CAST(${tr.expr(value, aliases)} AS ${tr.chType(type, type[0] ?? name)})`;
   }
   if (LAMBDA_FUNCTIONS[fn] && argNodes.length >= 1 && isLambda(argNodes[0]!)) {
     if (argNodes.length !== 2) throw unsupported(`${fn} over several arrays`, name);
@@ -90,11 +123,16 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     }
     case 'concat': {
       // ClickHouse concat is NULL if any argument is NULL, like `||` (DuckDB's concat skips NULLs).
-      const a = argNodes.map((n) => (n.length === 1 && n[0]!.kind === 'string' ? tr.expr(n, aliases) : `CAST(${tr.expr(n, aliases)} AS VARCHAR)`));
+      const a = argNodes.map((n) => (n.length === 1 && n[0]!.kind === 'string' ? tr.expr(n, aliases) : `toString(${tr.expr(n, aliases)})`));
       return a.length === 0 ? "''" : `(${a.join(' || ')})`;
     }
     case 'tuple':
-      return `row(${args().join(', ')})`;
+      return namedStruct(args());
+    case 'round':
+      return `ch_round(${args().join(', ')})`;
+    case 'position':
+    case 'locate':
+      return `ch_position(${args().join(', ')})`;
     case 'array':
       return `[${args().join(', ')}]`;
     case 'map': {
@@ -116,15 +154,17 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     case 'isNull':
     case 'isNotNull':
       return `CAST((${args()[0]}) IS ${fn === 'isNull' ? '' : 'NOT '}NULL AS UTINYINT)`;
-    // ClickHouse length is UInt64 (and counts bytes of a String: DuckDB counts characters).
+    // ClickHouse length is UInt64 and counts the bytes of a String (DuckDB's length counts characters).
     case 'length':
-      return `CAST(length(${args().join(', ')}) AS UBIGINT)`;
+      return `ch_length(${args().join(', ')})`;
     // Within the default frame lagInFrame sees the same preceding rows as lag; leadInFrame needs an
     // explicit frame in ClickHouse, and DuckDB's lead ignores frames (README: known difference).
     case 'lagInFrame':
-      return `lag(${args().join(', ')})`;
-    case 'leadInFrame':
-      return `lead(${args().join(', ')})`;
+    case 'leadInFrame': {
+      // Past the frame ClickHouse gives the column type's default, not NULL.
+      const a = args();
+      return `${fn === 'lagInFrame' ? 'lag' : 'lead'}(${a[0]}, ${a[1] ?? 1}, ${a[2] ?? `ch_default(${a[0]})`})`;
+    }
     case 'arrayJoin':
       return `unnest(${args().join(', ')})`;
     case 'toTimezone':
@@ -153,7 +193,10 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       // ClickHouse counts intervals from the Unix epoch; weeks start on Monday (1970-01-05).
       const origin = isWord(unit, 'WEEK', 'WEEKS') ? '1970-01-05' : '1970-01-01';
       const t = tr.expr(argNodes[0]!, aliases);
-      return `cast_to_type(time_bucket(${tr.expr(iv, aliases)}, CAST(${t} AS TIMESTAMP), TIMESTAMP '${origin} 00:00:00'), ${t})`;
+      const bucket = `time_bucket(${tr.expr(iv, aliases)}, CAST(${t} AS TIMESTAMP), TIMESTAMP '${origin} 00:00:00')`;
+      // Week and longer buckets are a Date in ClickHouse, shorter ones keep the argument's type.
+      if (isWord(unit, 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS')) return `CAST(${bucket} AS DATE)`;
+      return `cast_to_type(${bucket}, ${t})`;
     }
     case 'formatDateTime': {
       const f = argNodes[1];
@@ -178,7 +221,15 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     case 'JSONExtractUInt':
     case 'JSONExtractFloat':
     case 'JSONExtractBool':
-    case 'JSONHas': {
+    case 'JSONHas':
+    case 'JSONExtract': {
+      let typeArg: Token | null = null;
+      if (fn === 'JSONExtract') {
+        const last = argNodes[argNodes.length - 1];
+        if (argNodes.length < 2 || last!.length !== 1 || last![0]!.kind !== 'string') throw unsupported('JSONExtract without a literal type', name);
+        typeArg = last![0] as Token;
+        argNodes = argNodes.slice(0, -1);
+      }
       const a = args();
       if (a.length < 1) throw unsupported(fn, name);
       const keys = argNodes.slice(1).map((k) => {
@@ -188,21 +239,22 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       });
       const path = duckdbString('$' + keys.join(''));
       const j = a[0];
+      if (typeArg) return jsonExtractAs(j!, path, typeArg);
       switch (fn) {
         case 'JSONExtractString':
-          return `coalesce(json_extract_string(${j}, ${path}), '')`;
+          return `coalesce(ch_json_text(${j}, ${path}), '')`;
         case 'JSONExtractRaw':
-          return `coalesce(CAST(json_extract(${j}, ${path}) AS VARCHAR), '')`;
+          return `ch_json_raw(${j}, ${path})`;
         case 'JSONExtractInt':
-          return `coalesce(TRY_CAST(json_extract(${j}, ${path}) AS BIGINT), 0)`;
+          return `ch_json_int(${j}, ${path})`;
         case 'JSONExtractUInt':
-          return `coalesce(TRY_CAST(json_extract(${j}, ${path}) AS UBIGINT), 0)`;
+          return `ch_json_uint(${j}, ${path})`;
         case 'JSONExtractFloat':
-          return `coalesce(TRY_CAST(json_extract(${j}, ${path}) AS DOUBLE), 0)`;
+          return `ch_json_float(${j}, ${path})`;
         case 'JSONExtractBool':
-          return `CAST(coalesce(TRY_CAST(json_extract(${j}, ${path}) AS BOOLEAN), false) AS UTINYINT)`;
+          return `ch_json_bool(${j}, ${path})`;
         default:
-          return `CAST(json_extract(${j}, ${path}) IS NOT NULL AS UTINYINT)`;
+          return `ch_json_has(${j}, ${path})`;
       }
     }
   }

@@ -69,3 +69,19 @@ export function sourceText(nodes: readonly Node[]): string {
   }
   return s;
 }
+
+const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=']);
+const LOGIC = ['AND', 'OR', 'NOT', 'IN', 'LIKE', 'ILIKE', 'BETWEEN', 'IS', 'EXISTS'];
+
+/** Whether an expression's top level (outside brackets and CASE ... END) is a comparison or logic. */
+export function isBooleanExpr(nodes: readonly Node[]): boolean {
+  if (nodes.some((n) => isOp(n, '?'))) return false;
+  let caseDepth = 0;
+  for (const n of nodes) {
+    if (n.kind === 'op' && COMPARISONS.has(n.text) && caseDepth === 0) return true;
+    if (isWord(n, 'CASE')) caseDepth++;
+    else if (isWord(n, 'END')) caseDepth--;
+    else if (caseDepth === 0 && isWord(n, ...LOGIC)) return true;
+  }
+  return false;
+}

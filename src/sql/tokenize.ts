@@ -138,3 +138,8 @@ export function duckdbString(value: string): string {
 export function duckdbIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** A ClickHouse tuple as a DuckDB struct named '1', '2', ... (unnamed struct fields would share one name). */
+export function namedStruct(values: readonly string[]): string {
+  return `{${values.map((v, k) => `'${k + 1}': ${v}`).join(', ')}}`;
+}

@@ -3,9 +3,10 @@
 // shape a macro cannot express (aggregates with combinators, parametric aggregates, lambdas first, variadics).
 // Whatever it cannot translate faithfully it refuses with `Unsupported ClickHouse syntax: ... at line:col`.
 import { SqlError } from '../errors.ts';
-import { duckdbIdentifier, duckdbString, type Token } from './tokenize.ts';
+import { duckdbIdentifier, duckdbString, namedStruct, type Token } from './tokenize.ts';
 import {
   firstToken,
+  isBooleanExpr,
   isGroup,
   isOp,
   isWord,
@@ -17,8 +18,10 @@ import {
 } from './token-tree.ts';
 import { duckdbType } from './types.ts';
 import { translateAggregate, parseAggregateName } from './aggregates.ts';
-import { translateScalarCall } from './scalar-calls.ts';
+import { INT_MACROS, translateScalarCall } from './scalar-calls.ts';
 import { unsupported } from './unsupported.ts';
+import { clickhouseColumnName, hasAlias } from './column-name.ts';
+import { withFill, type Fill } from './with-fill.ts';
 
 
 const FORMATS_TAIL = (nodes: readonly Node[]): number => {
@@ -117,6 +120,14 @@ const CLAUSES: readonly (readonly string[])[] = [
   ['SAMPLE'],
 ];
 
+interface JoinedSources {
+  /** Quoted aliases of LEFT-joined sources. */
+  readonly left: Set<string>;
+  /** Every source's quoted alias in FROM order (null: one `*` cannot name it). */
+  readonly all: (string | null)[];
+}
+
+
 interface Clause {
   readonly key: string;
   readonly at: Node;
@@ -132,6 +143,12 @@ const NOT_CALLS = new Set([
 
 export class Translator {
   private cteCounter = 0;
+  /**
+   * Sources on the right of a LEFT JOIN in the SELECT being translated (as quoted identifiers). ClickHouse fills
+   * their columns with the type's default where nothing matched (join_use_nulls = 0); DuckDB gives NULL, so
+   * these sources carry a `__joined` marker and `alias.column` reads become a default where it is false.
+   */
+  private joined: JoinedSources = { left: new Set(), all: [] };
 
   /** A full query: WITH / UNION / parenthesised parts. `aliases` are `WITH expr AS name` substitutions. */
   query(nodes: readonly Node[], aliases: ReadonlyMap<string, string>): string {
@@ -194,7 +211,10 @@ export class Translator {
       const spec = CLAUSES.find(
         (c) => isWord(n, c[0]!) && (c.length === 1 || isWord(nodes[i + 1], c[1]!)) && !(c[0] === 'WITH' && i > 0),
       );
-      if (spec && !(spec[0] === 'OFFSET' && clauses[clauses.length - 1]?.key === 'LIMIT' && false)) {
+      const last = clauses[clauses.length - 1];
+      // `ORDER BY d WITH FILL FROM x`: that FROM belongs to the fill.
+      const fillFrom = spec?.[0] === 'FROM' && last?.key === 'ORDER' && last.body.some((b) => isWord(b, 'FILL'));
+      if (spec && !fillFrom) {
         clauses.push({ key: spec[0]!, at: n, body: [] });
         i += spec.length - 1;
       } else if (clauses.length === 0) throw unsupported(`query starting with ${sourceText([n])}`, n);
@@ -215,9 +235,23 @@ export class Translator {
     }
     const sel = get('SELECT')[0];
     if (!sel) throw unsupported('query without SELECT', nodes[0]);
-    out.push('SELECT ' + this.selectList(sel.body, aliases));
+    // FROM first: its LEFT JOINs decide how the other clauses read the joined side's columns.
     const from = get('FROM')[0];
-    if (from) out.push('FROM ' + this.fromClause(from.body, aliases));
+    const joined: JoinedSources = { left: new Set(), all: [] };
+    const fromSql = from ? this.fromClause(from.body, aliases, joined) : null;
+    const outerJoined = this.joined;
+    this.joined = joined;
+    try {
+      return this.coreClauses(get, out, aliases, sel, fromSql);
+    } finally {
+      this.joined = outerJoined;
+    }
+  }
+
+  /** The clauses after FROM, with `this.joined` set for this SELECT. */
+  private coreClauses(get: (k: string) => Clause[], out: string[], aliases: ReadonlyMap<string, string>, sel: Clause, fromSql: string | null): string {
+    out.push('SELECT ' + this.selectList(sel.body, aliases));
+    if (fromSql !== null) out.push('FROM ' + fromSql);
     const sample = get('SAMPLE')[0];
     if (sample) throw unsupported('SAMPLE', sample.at);
     const conds = [...get('PREWHERE'), ...get('WHERE')].map((c) => this.expr(c.body, aliases));
@@ -235,7 +269,8 @@ export class Translator {
     const win = get('WINDOW')[0];
     if (win) out.push('WINDOW ' + this.expr(win.body, aliases));
     const order = get('ORDER')[0];
-    const orderSql = order ? this.orderList(order.body, aliases) : null;
+    const ordered = order ? this.orderList(order.body, aliases) : null;
+    const orderSql = ordered?.sql ?? null;
     // LIMIT n BY x: ClickHouse keeps the first n rows per x in ORDER BY order, before the plain LIMIT.
     const qualify = get('QUALIFY').map((c) => this.expr(c.body, aliases));
     let limitSql: string | null = null;
@@ -252,6 +287,11 @@ export class Translator {
       }
     }
     if (qualify.length) out.push('QUALIFY ' + qualify.map((q) => (qualify.length > 1 ? `(${q})` : q)).join(' AND '));
+    if (ordered?.fill) {
+      if (get('OFFSET').length) throw unsupported('WITH FILL with OFFSET', get('OFFSET')[0]!.at);
+      if (get('LIMIT').some((l) => l.body.some((n) => isWord(n, 'BY')))) throw unsupported('WITH FILL with LIMIT BY', ordered.fill.at);
+      return withFill(out.join(' '), ordered.fill, ordered.sql, limitSql, `"__fill_${++this.cteCounter}"`);
+    }
     if (orderSql) out.push('ORDER BY ' + orderSql);
     if (limitSql) out.push(limitSql);
     const offset = get('OFFSET')[0];
@@ -275,16 +315,43 @@ export class Translator {
     return { limit: this.expr(body, aliases), offset: null };
   }
 
-  private orderList(body: readonly Node[], aliases: ReadonlyMap<string, string>): string {
-    return splitCommas(body)
-      .map((item) => {
-        const fill = item.findIndex((n, i) => isWord(n, 'WITH') && isWord(item[i + 1], 'FILL'));
-        if (fill >= 0) throw unsupported('ORDER BY ... WITH FILL', item[fill]);
+  private orderList(body: readonly Node[], aliases: ReadonlyMap<string, string>): { sql: string; fill: Fill | null } {
+    let fill: Fill | null = null;
+    const sql = splitCommas(body)
+      .map((item, k) => {
         const coll = item.findIndex((n) => isWord(n, 'COLLATE'));
         if (coll >= 0) throw unsupported('ORDER BY ... COLLATE', item[coll]);
-        return this.expr(item, aliases);
+        const f = item.findIndex((n, i) => isWord(n, 'WITH') && isWord(item[i + 1], 'FILL'));
+        if (f < 0) return this.expr(item, aliases);
+        fill = this.fillSpec(item, f, k, aliases);
+        return this.expr(item.slice(0, f), aliases);
       })
       .join(', ');
+    return { sql, fill };
+  }
+
+  /** `key [ASC] WITH FILL [FROM a] [TO b] [STEP s]` on the first ORDER BY key, an output column. */
+  private fillSpec(item: readonly Node[], f: number, position: number, aliases: ReadonlyMap<string, string>): Fill {
+    const at = item[f]!;
+    let key = item.slice(0, f);
+    if (isWord(key[key.length - 1], 'DESC', 'DESCENDING')) throw unsupported('ORDER BY ... DESC WITH FILL', at);
+    if (isWord(key[key.length - 1], 'ASC', 'ASCENDING')) key = key.slice(0, -1);
+    if (position !== 0) throw unsupported('WITH FILL on a later ORDER BY key', at);
+    if (key.length !== 1 || !(key[0]!.kind === 'word' || key[0]!.kind === 'quoted')) throw unsupported('WITH FILL on an expression (name the column)', at);
+    const parts: Record<string, Node[]> = {};
+    let cur: string | null = null;
+    for (const n of item.slice(f + 2)) {
+      if (isWord(n, 'FROM', 'TO', 'STEP')) {
+        cur = (n as Token).text.toUpperCase();
+        if (parts[cur]) throw unsupported(`repeated ${cur} in WITH FILL`, n);
+        parts[cur] = [];
+      } else if (cur === null || isWord(n, 'STALENESS', 'INTERPOLATE')) throw unsupported(`${sourceText([n])} in WITH FILL`, n);
+      else parts[cur]!.push(n);
+    }
+    const part = (k: string) => (parts[k] ? this.expr(parts[k]!, aliases) : null);
+    const step = parts['STEP'];
+    const interval = step !== undefined && (isWord(step[0], 'INTERVAL') || (isWord(step[0]) && /^toInterval/i.test((step[0] as Token).text)));
+    return { column: duckdbIdentifier((key[0] as Token).text), from: part('FROM'), to: part('TO'), step: part('STEP'), interval, at };
   }
 
   private selectList(body: readonly Node[], aliases: ReadonlyMap<string, string>): string {
@@ -311,13 +378,31 @@ export class Translator {
               if (c.length !== 1 || !(c[0]!.kind === 'word' || c[0]!.kind === 'quoted')) throw unsupported('EXCEPT column', c[0]);
               return duckdbIdentifier((c[0] as Token).text);
             });
+            if (this.joined.left.size) names.push('"__joined"');
             return `${this.expr(item.slice(0, ex), aliases)} EXCLUDE (${names.join(', ')})`;
           }
           for (const mod of ['APPLY', 'REPLACE']) {
             const m = item.findIndex((n, i) => isWord(n, mod) && isOp(item[i - 1], '*'));
             if (m >= 0) throw unsupported(`* ${mod}`, item[m]);
           }
+          const owner = item[0];
+          if (item.length === 1 && isOp(owner, '*') && this.joined.left.size > 0) {
+            // `*` over a LEFT JOIN: each source's columns in order, the joined ones defaulted where unmatched.
+            const all = this.joined.all;
+            if (all.some((a) => a === null)) return '* EXCLUDE ("__joined")';
+            return all.map((a) => this.sourceStar(a!)).join(', ');
+          }
+          if (item.length === 3 && isOp(item[1], '.') && isOp(item[2], '*') && (owner?.kind === 'word' || owner?.kind === 'quoted'))
+            return this.sourceStar(duckdbIdentifier(owner.text));
+          const typed = this.typedSelectItem(item, aliases);
+          if (typed !== null) return typed;
           const sql = this.expr(item, aliases);
+          // An unaliased expression is named as ClickHouse names it (`count()`, `plus(n, 1)`), not as DuckDB would
+          // name its translation; bare columns keep their own name.
+          const single = item[0];
+          const bare = (item.length === 1 && (single?.kind === 'word' || single?.kind === 'quoted')) || (item.length === 3 && isOp(item[1], '.') && !isGroup(item[2])) || item.some((n) => isOp(n, '*'));
+          const name = bare || hasAlias(item) ? null : clickhouseColumnName(item);
+          if (name !== null) return `${sql} AS ${duckdbIdentifier(name)}`;
           // A bare reference to a `WITH expr AS name` keeps its name as the column name.
           const only = item[0];
           if (item.length === 1 && only && (only.kind === 'word' || only.kind === 'quoted') && aliases.has(only.text))
@@ -328,11 +413,36 @@ export class Translator {
     );
   }
 
-  private fromClause(body: readonly Node[], aliases: ReadonlyMap<string, string>): string {
+  /**
+   * Select items whose ClickHouse type DuckDB would get wrong: comparisons and logic are UInt8 (DuckDB: BOOLEAN),
+   * integer literals take the smallest type that holds them (DuckDB: INTEGER). Deeper in an expression DuckDB's
+   * types are kept: a UInt8 there would overflow where ClickHouse widens.
+   */
+  private typedSelectItem(item: readonly Node[], aliases: ReadonlyMap<string, string>): string | null {
+    let end = item.length;
+    if (end >= 3 && isWord(item[end - 2], 'AS') && (item[end - 1]!.kind === 'word' || item[end - 1]!.kind === 'quoted')) end -= 2;
+    const body = item.slice(0, end);
+    const alias = end < item.length ? duckdbIdentifier((item[end + 1] as Token).text) : duckdbIdentifier(clickhouseColumnName(body) ?? sourceText(body));
+    const lit = body.length === 2 && isOp(body[0], '-') ? body[1] : body.length === 1 ? body[0] : undefined;
+    if (lit?.kind === 'number' && /^\d+$/.test(lit.text)) {
+      const v = BigInt(lit.text) * (body.length === 2 ? -1n : 1n);
+      const type = v >= 0n
+        ? v < 256n ? 'UTINYINT' : v < 65536n ? 'USMALLINT' : v < 4294967296n ? 'UINTEGER' : 'UBIGINT'
+        : v >= -128n ? 'TINYINT' : v >= -32768n ? 'SMALLINT' : v >= -2147483648n ? 'INTEGER' : 'BIGINT';
+      return `CAST(${v} AS ${type}) AS ${alias}`;
+    }
+    if (!isBooleanExpr(body)) return null;
+    return `CAST(${this.expr(body, aliases)} AS UTINYINT) AS ${alias}`;
+  }
+
+  private fromClause(body: readonly Node[], aliases: ReadonlyMap<string, string>, joined: JoinedSources): string {
     const out: string[] = [];
     let i = 0;
     let pending: Token[] = [];
     const JOIN_WORDS = ['GLOBAL', 'LOCAL', 'LEFT', 'RIGHT', 'FULL', 'INNER', 'OUTER', 'CROSS', 'ANY', 'ALL', 'SEMI', 'ANTI', 'ASOF', 'ARRAY', 'PASTE'];
+    // Each source as written (base) and the name its columns are qualified with, for ARRAY JOIN and ANY JOIN.
+    const sources: { base: string; alias: string | null; at: number }[] = [];
+    let anyJoin: { source: number; at: Token } | null = null;
     const flushSource = (start: number): number => {
       // One table source: name, (subquery), table function; optional FINAL and alias.
       let j = start;
@@ -340,7 +450,7 @@ export class Translator {
       if (n === undefined) throw unsupported('FROM without a table', body[start - 1]);
       let src: string;
       if (isGroup(n, '(')) {
-        src = isWord(n.items[0], 'SELECT', 'WITH') || isGroup(n.items[0], '(') ? `(${this.query(n.items, aliases)})` : `(${this.fromClause(n.items, aliases)})`;
+        src = isWord(n.items[0], 'SELECT', 'WITH') || isGroup(n.items[0], '(') ? `(${this.query(n.items, aliases)})` : `(${this.fromClause(n.items, aliases, joined)})`;
         j++;
       } else if ((n.kind === 'word' || n.kind === 'quoted') && isGroup(body[j + 1], '(')) {
         src = this.tableFunction(n as Token, body[j + 1] as Group, aliases);
@@ -359,11 +469,17 @@ export class Translator {
       if (isWord(body[j], 'SAMPLE')) throw unsupported('SAMPLE', body[j]);
       if (isWord(body[j], 'AS')) j++;
       const a = body[j];
+      const base = src;
+      // A table is qualified by its own (last) name unless aliased; subqueries and table functions by an alias only.
+      let alias: string | null = n.kind !== 'group' && !isGroup(body[start + 1], '(') ? src.split('.').pop()! : null;
       if ((a?.kind === 'word' && !isWord(a, 'ON', 'USING', 'FINAL', 'SAMPLE', ...JOIN_WORDS, 'JOIN')) || a?.kind === 'quoted') {
-        src += ' AS ' + duckdbIdentifier((a as Token).text);
+        alias = duckdbIdentifier((a as Token).text);
+        src += ' AS ' + alias;
         j++;
       }
       if (isWord(body[j], 'FINAL')) j++;
+      sources.push({ base, alias, at: out.length });
+      joined.all.push(alias);
       out.push(src);
       return j;
     };
@@ -385,10 +501,16 @@ export class Translator {
         const at = pending[0] ?? n;
         pending = [];
         if (words.includes('ARRAY')) {
-          i = this.arrayJoin(body, i + 1, words, at, aliases, out);
+          i = this.arrayJoin(body, i + 1, words, at, aliases, out, sources, joined);
           continue;
         }
-        if (words.includes('ANY')) throw unsupported('ANY JOIN', at);
+        if (words.includes('ANY')) {
+          // ANY LEFT JOIN joins each left row with at most one matching right row. ANY INNER JOIN also uses each
+          // right row at most once (measured with chdb), which a per-key dedup of one side cannot express.
+          if (!words.includes('LEFT') || words.some((w) => w === 'SEMI' || w === 'ANTI')) throw unsupported(`${words.join(' ')} JOIN`, at);
+          words.splice(words.indexOf('ANY'), 1);
+          anyJoin = { source: sources.length, at };
+        }
         if (words.includes('PASTE')) throw unsupported('PASTE JOIN', at);
         let kind = words.join(' ');
         if (words.includes('SEMI') || words.includes('ANTI')) {
@@ -397,45 +519,91 @@ export class Translator {
         }
         out.push((kind ? kind + ' ' : '') + 'JOIN');
         i = flushSource(i + 1);
+        const right = sources[sources.length - 1]!;
+        if (words.includes('LEFT') && !words.includes('SEMI') && !words.includes('ANTI') && right.alias) {
+          right.base = `(SELECT *, true AS "__joined" FROM ${right.base})`;
+          out[right.at] = `${right.base} AS ${right.alias}`;
+          joined.left.add(right.alias);
+        }
         continue;
       }
       if (isWord(n, 'ON')) {
         let end = i + 1;
         while (end < body.length && !isWord(body[end], 'JOIN', ...JOIN_WORDS) && !isOp(body[end], ',')) end++;
+        if (anyJoin) this.anyJoinSource(anyJoin, sources, out, rightKeysOfOn(body.slice(i + 1, end), sources[anyJoin.source]!.alias));
+        anyJoin = null;
         out.push('ON ' + this.expr(body.slice(i + 1, end), aliases));
         i = end;
         continue;
       }
       if (isWord(n, 'USING')) {
         const g = body[i + 1];
-        if (isGroup(g, '(')) {
-          out.push(`USING (${this.exprList(g.items, aliases)})`);
-          i += 2;
-        } else {
-          let end = i + 1;
+        let end = i + 2;
+        if (!isGroup(g, '(')) {
+          end = i + 1;
           while (end < body.length && !isWord(body[end], 'JOIN', ...JOIN_WORDS)) end++;
-          out.push(`USING (${this.exprList(body.slice(i + 1, end), aliases)})`);
-          i = end;
         }
+        const cols = isGroup(g, '(') ? g.items : body.slice(i + 1, end);
+        if (anyJoin) this.anyJoinSource(anyJoin, sources, out, splitCommas(cols).map((c) => (c.length === 1 && (c[0]!.kind === 'word' || c[0]!.kind === 'quoted') ? duckdbIdentifier((c[0] as Token).text) : null)));
+        anyJoin = null;
+        out.push(`USING (${this.exprList(cols, aliases)})`);
+        i = end;
         continue;
       }
       throw unsupported(`${sourceText([n])} in FROM`, n);
     }
+    if (anyJoin) throw unsupported('ANY JOIN without ON or USING', anyJoin.at);
     return out.join(' ').replaceAll(' ,', ',');
   }
 
-  private arrayJoin(body: readonly Node[], start: number, words: string[], at: Token, aliases: ReadonlyMap<string, string>, out: string[]): number {
-    if (words.includes('LEFT')) throw unsupported('LEFT ARRAY JOIN', at);
+  /** `alias.*`, with the type defaults ClickHouse shows for a LEFT-joined source's unmatched rows. */
+  private sourceStar(alias: string): string {
+    if (!this.joined.left.has(alias)) return `${alias}.*`;
+    const cols = `COLUMNS(${alias}.* EXCLUDE ("__joined"))`;
+    return `CASE WHEN ${alias}."__joined" THEN ${cols} ELSE ch_default(${cols}) END`;
+  }
+
+  /** Keeps one right row per join key: `keys` are the right side's key columns (null: not a plain column). */
+  private anyJoinSource(any: { source: number; at: Token }, sources: readonly { base: string; alias: string | null; at: number }[], out: string[], keys: (string | null)[]) {
+    const src = sources[any.source]!;
+    if (keys.length === 0 || keys.some((k) => k === null)) throw unsupported('ANY JOIN on anything but column equalities', any.at);
+    out[src.at] = `(SELECT * FROM ${src.base} QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')}) = 1)${src.alias ? ` AS ${src.alias}` : ''}`;
+  }
+
+  private arrayJoin(
+    body: readonly Node[],
+    start: number,
+    words: string[],
+    at: Token,
+    aliases: ReadonlyMap<string, string>,
+    out: string[],
+    sources: readonly { base: string; alias: string | null; at: number }[],
+    joined: JoinedSources,
+  ): number {
     let end = start;
     while (end < body.length && !isWord(body[end], 'JOIN', 'LEFT', 'INNER', 'ARRAY', 'CROSS', 'RIGHT', 'FULL', 'GLOBAL')) end++;
-    const items = splitCommas(body.slice(start, end)).map((item) => {
+    // LEFT ARRAY JOIN keeps rows whose array is empty, with the element type's default.
+    const arr = (sql: string) => (words.includes('LEFT') ? `ch_left_array(${sql})` : sql);
+    const items = splitCommas(body.slice(start, end));
+    if (items.length === 0) throw unsupported('ARRAY JOIN without arrays', at);
+    if (items.every((item) => item.length === 1 && (item[0]!.kind === 'word' || item[0]!.kind === 'quoted'))) {
+      // `ARRAY JOIN arr`: from here on `arr` names the element, so the source's column is replaced in place.
+      const src = sources[sources.length - 1];
+      if (!src || src.at !== out.length - 1 || sources.length !== 1) throw unsupported('ARRAY JOIN without an alias after a JOIN', at);
+      const cols = items.map((item) => duckdbIdentifier((item[0] as Token).text));
+      const replace = cols.map((c) => `unnest(${arr(c)}) AS ${c}`).join(', ');
+      out[src.at] = `(SELECT * REPLACE (${replace}) FROM ${src.base})${src.alias ? ` AS ${src.alias}` : ''}`;
+      return end;
+    }
+    const parts = items.map((item) => {
       const n = item.length;
       if (n < 3 || !isWord(item[n - 2], 'AS') || !(item[n - 1]!.kind === 'word' || item[n - 1]!.kind === 'quoted'))
-        throw unsupported('ARRAY JOIN without an alias', item[0] ?? at);
-      return `unnest(${this.expr(item.slice(0, n - 2), aliases)}) AS ${duckdbIdentifier((item[n - 1] as Token).text)}`;
+        throw unsupported('ARRAY JOIN of an expression without an alias', item[0] ?? at);
+      return `unnest(${arr(this.expr(item.slice(0, n - 2), aliases))}) AS ${duckdbIdentifier((item[n - 1] as Token).text)}`;
     });
+    joined.all.push(null);
     // Several arrays in one ARRAY JOIN are walked in parallel, as unnest() in one SELECT does.
-    out.push(`CROSS JOIN LATERAL (SELECT ${items.join(', ')}) AS "__array_join_${++this.cteCounter}"`);
+    out.push(`CROSS JOIN LATERAL (SELECT ${parts.join(', ')}) AS "__array_join_${++this.cteCounter}"`);
     return end;
   }
 
@@ -475,6 +643,8 @@ export class Translator {
   }
 
   expr(nodes: readonly Node[], aliases: ReadonlyMap<string, string>): string {
+    const ternary = this.ternary(nodes, aliases);
+    if (ternary !== null) return ternary;
     const out: string[] = [];
     const operandDone = () => {
       const last = out[out.length - 1];
@@ -485,12 +655,23 @@ export class Translator {
       if (n.kind === 'group') {
         if (n.open.text === '{') throw unsupported('query parameter {name:Type}', n);
         if (n.open.text === '[') {
-          if (operandDone()) out[out.length - 1] += `[${this.expr(n.items, aliases)}]`;
+          // Out-of-range elements and missing map keys are the type's default in ClickHouse, not NULL.
+          if (operandDone()) out[out.length - 1] = `arrayElement(${out[out.length - 1]}, ${this.expr(n.items, aliases)})`;
           else out.push(`[${this.exprList(n.items, aliases)}]`);
           continue;
         }
-        const inner = isWord(n.items[0], 'SELECT', 'WITH') ? this.query(n.items, aliases) : this.exprList(n.items, aliases);
-        out.push(`(${inner})`);
+        if (isWord(n.items[0], 'SELECT', 'WITH')) {
+          out.push(`(${this.query(n.items, aliases)})`);
+          continue;
+        }
+        const parts = splitCommas(n.items);
+        // A tuple literal is a struct with positional names (so its values survive); next to IN it stays a
+        // row or a value list, which DuckDB compares column-wise.
+        if (parts.length > 1 && !isWord(nodes[i - 1], 'IN') && !isWord(nodes[i + 1], 'IN', 'NOT', 'GLOBAL') && !isOp(nodes[i + 1], '=', '==', '!=', '<>') && !isOp(nodes[i - 1], '=', '==', '!=', '<>')) {
+          out.push(namedStruct(parts.map((p) => this.expr(p, aliases))));
+          continue;
+        }
+        out.push(`(${this.exprList(n.items, aliases)})`);
         continue;
       }
       if (n.kind === 'string') {
@@ -498,7 +679,8 @@ export class Translator {
         continue;
       }
       if (n.kind === 'number') {
-        out.push(n.text);
+        // ClickHouse reads 1.5 and 1e3 as Float64; DuckDB would make 1.5 a DECIMAL.
+        out.push(/^\d*\.\d*$|^[\d.]+e/i.test(n.text) && !/^0x/i.test(n.text) ? `CAST(${n.text} AS DOUBLE)` : n.text);
         continue;
       }
       if (n.kind === 'quoted') {
@@ -506,19 +688,47 @@ export class Translator {
         continue;
       }
       if (n.kind === 'op') {
-        if (n.text === '==') out.push('=');
+        const next = nodes[i + 1];
+        const intervalCall = isWord(next) && /^toInterval/i.test(next.text) && isGroup(nodes[i + 2], '(');
+        if ((n.text === '+' || n.text === '-') && operandDone() && (isWord(next, 'INTERVAL') || intervalCall)) {
+          // ClickHouse keeps the DateTime/Date type across `t ± INTERVAL`; DuckDB widens to TIMESTAMP.
+          let end: number;
+          let unit: string;
+          if (intervalCall) {
+            end = i + 3;
+            unit = (next as Token).text.slice('toInterval'.length);
+          } else if (nodes[i + 2]?.kind === 'string' && !isWord(nodes[i + 3])) {
+            end = i + 3;
+            unit = '';
+          } else {
+            end = this.operandEnd(nodes, i + 2) + 1;
+            unit = isWord(nodes[end - 1]) ? (nodes[end - 1] as Token).text : '';
+          }
+          const subDay = /^(HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?$/i.test(unit);
+          const fn = `ch_${n.text === '+' ? 'plus' : 'minus'}${subDay ? '_time' : ''}`;
+          out[out.length - 1] = `${fn}(${out[out.length - 1]}, ${this.expr(nodes.slice(i + 1, end), aliases)})`;
+          i = end - 1;
+        } else if (n.text === '==') out.push('=');
         else if (n.text === '?') throw unsupported('ternary operator ?:', n);
-        else if (n.text === '.' && nodes[i + 1]?.kind === 'number') throw unsupported('tuple element access .N', n);
+        else if (n.text === '.' && next?.kind === 'number' && /^\d+$/.test(next.text) && operandDone()) {
+          out[out.length - 1] = `struct_extract_at(${out[out.length - 1]}, ${next.text})`;
+          i++;
+        } else if (n.text === '.' && next?.kind === 'number') throw unsupported('tuple element access .N', n);
         else if (n.text === '::') {
           const t = nodes[i + 1];
           const args = isGroup(nodes[i + 2], '(') ? nodes[i + 2] : undefined;
           if (!isWord(t)) throw unsupported('::', n);
-          out[out.length - 1] = `CAST(${out[out.length - 1]} AS ${this.chType(args ? [t, args] : [t], t)})`;
+          out[out.length - 1] = this.cast(out[out.length - 1]!, args ? [t, args] : [t], t);
           i += args ? 2 : 1;
         } else if (n.text === '.') {
           const next = nodes[i + 1] as Node | undefined;
           if (next?.kind === 'op' && next.text === '*') out[out.length - 1] += '.*';
-          else if (next?.kind === 'word' || next?.kind === 'quoted') out[out.length - 1] += '.' + duckdbIdentifier(next.text);
+          else if (next?.kind === 'word' || next?.kind === 'quoted') {
+            const owner = out[out.length - 1]!;
+            const ref = `${owner}.${duckdbIdentifier(next.text)}`;
+            const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(owner) ? duckdbIdentifier(owner) : owner;
+            out[out.length - 1] = this.joined.left.has(key) ? `CASE WHEN ${owner}."__joined" THEN ${ref} ELSE ch_default(${ref}) END` : ref;
+          }
           else throw unsupported('.', n);
           i++;
         } else out.push(n.text);
@@ -562,9 +772,19 @@ export class Translator {
       }
       if (isGroup(next, '(') && !NOT_CALLS.has(upper) && !(upper === 'ANY' && operandDone() === false && isWord(next.items[0], 'SELECT'))) {
         const params = isGroup(nodes[i + 2], '(') ? (nodes[i + 2] as Group) : null;
-        const windowed = isWord(nodes[i + (params ? 3 : 2)], 'OVER');
-        out.push(params ? this.call(n, params, aliases, next, windowed) : this.call(n, next, aliases, null, windowed));
+        const overAt = i + (params ? 3 : 2);
+        const windowed = isWord(nodes[overAt], 'OVER');
+        let call = params ? this.call(n, params, aliases, next, windowed) : this.call(n, next, aliases, null, windowed);
         i += params ? 2 : 1;
+        if (windowed) {
+          const spec = nodes[overAt + 1];
+          if (spec === undefined) throw unsupported('OVER without a window', nodes[overAt]);
+          call += ` OVER ${isGroup(spec, '(') ? `(${this.exprList(spec.items, aliases)})` : this.expr([spec], aliases)}`;
+          // Ranking and counting window functions are UInt64 in ClickHouse (DuckDB: BIGINT).
+          if (/^(row_number|rank|dense_rank|count|uniq|uniqExact|countIf)$/i.test(n.text)) call = `CAST(${call} AS UBIGINT)`;
+          i += 2;
+        }
+        out.push(call);
         continue;
       }
       if (aliases.has(n.text) && !isOp(nodes[i - 1], '.') && !isOp(next, '.') && !isWord(nodes[i - 1], 'AS')) {
@@ -575,6 +795,34 @@ export class Translator {
       out.push(n.text);
     }
     return joinSql(out);
+  }
+
+  /** `c ? a : b` (right-associative, lowest precedence but for a trailing `AS alias`), or null. */
+  private ternary(nodes: readonly Node[], aliases: ReadonlyMap<string, string>): string | null {
+    const q = nodes.findIndex((n) => isOp(n, '?'));
+    if (q < 0) return null;
+    let depth = 0;
+    let colon = -1;
+    for (let k = q + 1; k < nodes.length; k++) {
+      if (isOp(nodes[k], '?')) depth++;
+      else if (isOp(nodes[k], ':') && depth-- === 0) {
+        colon = k;
+        break;
+      }
+    }
+    if (q === 0 || colon < 0 || colon === q + 1 || colon === nodes.length - 1) throw unsupported('ternary operator ?:', nodes[q]);
+    let end = nodes.length;
+    const as = nodes.findIndex((n, k) => k > colon && isWord(n, 'AS'));
+    if (as >= 0) end = as;
+    const sql = `CASE WHEN ${this.expr(nodes.slice(0, q), aliases)} THEN ${this.expr(nodes.slice(q + 1, colon), aliases)} ELSE ${this.expr(nodes.slice(colon + 1, end), aliases)} END`;
+    return end < nodes.length ? `${sql} ${this.expr(nodes.slice(end), aliases)}` : sql;
+  }
+
+  /** CAST(value AS type) with ClickHouse's conversion: floats to integers truncate (DuckDB rounds). */
+  cast(value: string, typeNodes: readonly Node[], at: Node): string {
+    const duck = this.chType(typeNodes, at);
+    const intMacro = Object.entries(INT_MACROS).find(([, t]) => t === duck)?.[0];
+    return intMacro ? `${intMacro}(${value})` : `CAST(${value} AS ${duck})`;
   }
 
   chType(nodes: readonly Node[], at: Node): string {
@@ -594,6 +842,24 @@ export class Translator {
     if (params) throw unsupported(`parametric function ${name.text}`, name);
     return translateScalarCall(this, name, argNodes, aliases);
   }
+}
+
+/** For `ON l.a = r.b AND ...`: the right side's column of each equality (null where it is not one). */
+function rightKeysOfOn(on: readonly Node[], rightAlias: string | null): (string | null)[] {
+  const conj: Node[][] = [[]];
+  for (const n of on) {
+    if (isWord(n, 'AND')) conj.push([]);
+    else conj[conj.length - 1]!.push(n);
+  }
+  const name = (t: Node | undefined) => (t && (t.kind === 'word' || t.kind === 'quoted') ? duckdbIdentifier(t.text) : null);
+  return conj.map((c) => {
+    const eq = c.findIndex((n) => isOp(n, '=', '=='));
+    if (eq < 0) return null;
+    for (const side of [c.slice(0, eq), c.slice(eq + 1)]) {
+      if (side.length === 3 && isOp(side[1], '.') && name(side[0]) === rightAlias) return name(side[2]);
+    }
+    return null;
+  });
 }
 
 /** Joins output pieces with single spaces, none inside brackets or before commas. */
