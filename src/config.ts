@@ -28,7 +28,8 @@ export const SETTINGS = {
   admin_token: setting({ name: 'admin_token', env: 'TB_ADMIN_TOKEN', default: '', defaultLabel: 'generated on first start, kept in <data>/_admin_token', schema: z.string(), help: 'The admin token. Tinybird-style `p.` tokens are recommended so clients detect a static token.' }),
   query_timeout_ms: setting({ name: 'query_timeout_ms', env: 'DUCKBIRD_QUERY_TIMEOUT_MS', default: 10_000, schema: positiveInt, help: 'Queries running longer are cancelled and answer 408.' }),
   max_body_mb: setting({ name: 'max_body_mb', env: 'DUCKBIRD_MAX_BODY_MB', default: 10, schema: positiveInt, help: 'Largest request body accepted (Events API and Data Sources API); larger bodies answer 413.' }),
-  fixtures: setting({ name: 'fixtures', env: 'DUCKBIRD_FIXTURES', default: true, schema: flag, help: 'Load fixtures/<datasource>.ndjson into empty data sources when the data dir is new.' }),
+  ephemeral: setting({ name: 'ephemeral', env: 'DUCKBIRD_EPHEMERAL', default: false, schema: flag, help: 'Keep data in a new temporary folder, removed at exit (--data is ignored): for tests and demos.' }),
+  fixtures: setting({ name: 'fixtures', env: 'DUCKBIRD_FIXTURES', default: true, schema: flag, help: 'Load fixtures/<datasource>.ndjson|csv into empty data sources at start.' }),
   classic_endpoints: setting({ name: 'classic_endpoints', env: 'DUCKBIRD_CLASSIC_ENDPOINTS', default: false, schema: flag, help: "Serve the last node of pipes without TYPE endpoint as their endpoint (classic Tinybird projects)." }),
 } as const;
 

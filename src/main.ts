@@ -1,7 +1,7 @@
 // The command line: the only module that reads process.env/argv and exits the process.
-import { ConfigError, parseFlags, resolveConfig, settingsHelp } from './config.ts';
-import { Duckbird } from './service/duckbird.ts';
-import { startServer } from './http/server.ts';
+import { ConfigError, parseFlags, resolveConfig, settingsHelp, type Config } from './config.ts';
+import { launch, type DuckbirdInstance } from './index.ts';
+import { runTests } from './service/test-runner.ts';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AppError } from './errors.ts';
@@ -11,6 +11,10 @@ import { TokenStore } from './service/tokens.ts';
 import { formatScope, parseScope } from './service/scopes.ts';
 
 const USAGE = `Usage: duckbird start [--project DIR] [--data DIR] [--port N] [--host H] [options]
+       duckbird start --ephemeral [options]  data in a temporary folder, removed at exit
+       duckbird dev [options]          as start, and reloads datafiles when they change
+       duckbird test [--update] [--project DIR]
+                                       runs tests/*.yaml against a fresh ephemeral instance with the fixtures
        duckbird tokens [list] [--data DIR] [--project DIR]
        duckbird tokens create NAME SCOPE... [--data DIR]     e.g. SCOPE = PIPES:READ:top_pages
 
@@ -20,38 +24,34 @@ Options (each also read from the environment variable shown):
 ${settingsHelp()}
 `;
 
-async function start(argv: string[]): Promise<void> {
-  const config = resolveConfig(parseFlags(argv), process.env);
-  let app: Duckbird;
+/** Opens and serves the project, turning the expected failures into messages that name the setting to change. */
+async function open(config: Config, watch: boolean): Promise<DuckbirdInstance> {
   try {
-    app = await Duckbird.open(config, process.env);
+    return await launch(config, { env: process.env, watch, log: (line) => console.error(line) });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} on ${config.host} is already in use (choose another with --port or DUCKBIRD_PORT)`);
+    if (err.code === 'EACCES' && err.syscall === 'listen') throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code}`);
+    if (err.code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code}`);
     if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'ENOTDIR') {
       throw new ConfigError(`cannot read ${err.path ?? 'the project or data folder'}: ${err.code} (check --project / --data)`);
     }
     throw e;
   }
-  for (const w of app.warnings) console.error(`warning: ${w}`);
-  let server;
-  try {
-    server = await startServer(app, config.port, config.host);
-  } catch (e) {
-    await app.close();
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} on ${config.host} is already in use (choose another with --port or DUCKBIRD_PORT)`);
-    if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code}`);
-    throw e;
-  }
-  const { datasources, pipes } = app.project;
-  console.log(`duckbird ready at ${server.url} (${datasources.length} data sources, ${pipes.length} pipes)`);
-  console.log(`admin token: ${app.adminToken}`);
+}
+
+async function start(argv: string[], watch: boolean): Promise<void> {
+  const config = resolveConfig(parseFlags(argv), process.env);
+  const instance = await open(config, watch);
+  const { datasources, pipes } = instance.app.project;
+  // One line, printed only once requests are answered, so scripts can wait for it (and /v0/health is 200 from here).
+  console.log(`duckbird ready at ${instance.url} (${datasources.length} data sources, ${pipes.length} pipes${config.ephemeral ? ', ephemeral' : ''}${watch ? ', watching for changes' : ''}) admin token: ${instance.token}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal} received, flushing and closing`);
-    server.close().then(
+    instance.close().then(
       () => process.exit(0),
       (e: unknown) => {
         console.error(e);
@@ -61,6 +61,37 @@ async function start(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `duckbird test`: a fresh ephemeral instance with the fixtures, every tests/*.yaml case, exit code 1 on failure. */
+async function test(argv: string[]): Promise<void> {
+  const update = argv.includes('--update');
+  const flags = parseFlags(argv.filter((a) => a !== '--update'));
+  const config = resolveConfig({ ...flags, ephemeral: true, port: '0' }, process.env);
+  const instance = await open(config, false);
+  let run;
+  try {
+    run = await runTests(instance.url, instance.token, resolve(config.project), {
+      update,
+      onResult: (r) => {
+        console.log(`${r.passed ? 'PASS' : 'FAIL'} ${r.pipe} ${r.name}`);
+        if (!r.passed && !update) for (const d of r.diff) console.log(d.replace(/^/gm, '     '));
+      },
+    });
+  } finally {
+    await instance.close();
+  }
+  for (const e of run.errors) console.error(e);
+  for (const f of run.updated) console.log(`updated ${f}`);
+  const failed = run.results.filter((r) => !r.passed).length;
+  const passed = run.results.length - failed;
+  if (update) {
+    console.log(`${run.results.length} tests, ${run.updated.length} files updated`);
+    if (run.errors.length > 0) process.exitCode = 1;
+    return;
+  }
+  console.log(`${passed} passed, ${failed} failed${run.errors.length ? `, ${run.errors.length} test files with errors` : ''}`);
+  if (failed > 0 || run.errors.length > 0) process.exitCode = 1;
 }
 
 /**
@@ -104,8 +135,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'tokens') return tokens(rest);
-  if (command !== 'start') throw new ConfigError(`unknown command '${command}'\n\n${USAGE}`);
-  await start(rest);
+  if (command === 'test') return test(rest);
+  if (command === 'start' || command === 'dev') return start(rest, command === 'dev');
+  throw new ConfigError(`unknown command '${command}'\n\n${USAGE}`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

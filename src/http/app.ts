@@ -8,6 +8,8 @@ import { eventsRouter } from './routes/events.ts';
 import { pipesRouter } from './routes/pipes.ts';
 import { sqlRouter } from './routes/sql.ts';
 import { tokensRouter } from './routes/tokens.ts';
+import { localRouter } from './routes/local.ts';
+import { datasourcesRouter } from './routes/datasources.ts';
 import { gzipResponses } from './gzip.ts';
 
 const DEFAULT_HEADERS: Record<string, string> = {
@@ -47,6 +49,8 @@ export function createApp(app: Duckbird, log: (msg: string) => void = (m) => con
   server.use(pipesRouter(app, bodyLimit));
   server.use(sqlRouter(app, bodyLimit));
   server.use(tokensRouter(app, bodyLimit));
+  server.use(localRouter(app, bodyLimit));
+  server.use(datasourcesRouter(app, bodyLimit));
   server.use((req) => {
     throw new NotFoundError(`Not found: ${req.method} ${req.path}`);
   });

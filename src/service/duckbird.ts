@@ -21,6 +21,7 @@ import { NotFoundError } from '../errors.ts';
 import { TokenStore } from './tokens.ts';
 import { checkReadableTables, restrictQuery } from './read-access.ts';
 import type { Principal } from './scopes.ts';
+import { withApiDatasources } from './datasources.ts';
 
 export interface QueryOutcome {
   readonly result: QueryResult;
@@ -43,13 +44,14 @@ export class Duckbird {
     readonly tokens: TokenStore,
     /** Problems found while loading (bad datafiles, templates that do not render): `file:line: message`. */
     readonly warnings: readonly string[],
-    private readonly env: Readonly<Record<string, string | undefined>>,
+    readonly env: Readonly<Record<string, string | undefined>>,
   ) {}
 
   static async open(config: Config, env: Readonly<Record<string, string | undefined>> = {}): Promise<Duckbird> {
     const dataDir = resolve(config.data);
     await mkdir(dataDir, { recursive: true });
-    const project = await loadProject(resolve(config.project), env);
+    // Data sources created through the Data Sources API are served with the project's (datasources.ts).
+    const project = await withApiDatasources(dataDir, await loadProject(resolve(config.project), env));
     const warnings = [...project.errors, ...validateProject(project)];
     const { token } = await resolveAdminToken(dataDir, config.admin_token);
     const tokens = await TokenStore.open(dataDir, token, project);

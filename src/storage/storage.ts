@@ -25,11 +25,13 @@ import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DatasourceFile } from '../datafiles/types.ts';
 import type { Database, Session } from '../engine/database.ts';
-import { AppError, NotFoundError } from '../errors.ts';
+import { AppError, BadRequestError, NotFoundError } from '../errors.ts';
 import { duckdbType } from '../sql/types.ts';
 import { fsyncDir, publishFile, removeFile } from './durable-fs.ts';
 import { loadManifest, saveManifest, tableState, withTable, type Manifest, type PartInfo } from './manifest.ts';
 import { DEFAULT_MERGE_POLICY, pickMerge, type MergePolicy } from './merge-policy.ts';
+import { engineRules, finalSelect, mergeSelect, NO_RULES, type EngineRules } from './merge-semantics.ts';
+import { csvConversion, parquetConversion, type ImportInput } from './import-conversion.ts';
 import { quarantineColumns } from './quarantine-schema.ts';
 import { buildNdjsonConversion, planNdjsonConversion, runNdjsonConversion, type ConversionPlan } from './row-conversion.ts';
 import {
@@ -42,6 +44,8 @@ import {
   type TableLayout,
 } from './table-layout.ts';
 import { WriteAheadLog, type WalRecord } from './write-ahead-log.ts';
+
+export type { ImportInput, CsvDialect } from './import-conversion.ts';
 
 export interface AppendResult {
   successfulRows: number;
@@ -99,6 +103,8 @@ interface Source {
   readonly conversion: string;
   /** The same conversion with a fast path for rows in the common forms (row-conversion.ts), for single bodies. */
   readonly plan: ConversionPlan;
+  /** MergeTree family semantics of the data source (merge-semantics.ts). */
+  readonly rules: EngineRules;
 }
 
 interface QueuedAppend {
@@ -168,6 +174,9 @@ export class Storage {
   private closing = false;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly translateExpr: (e: string) => string;
+  /** Engine rules by table name (data sources only; quarantine tables are plain). */
+  private readonly rules = new Map<string, EngineRules>();
   private readonly knownDirs = new Set<string>();
   private queue: QueuedAppend[] = [];
   /** Whether the row conversion outputs `__n`, which per-request counts of a batched conversion need. */
@@ -189,6 +198,26 @@ export class Storage {
       log: opts.log ?? ((m) => console.error(m)),
     };
     this.nextPartId = manifest.nextPartId;
+    this.translateExpr = opts.translateExpr ?? ((e: string) => e);
+  }
+
+  private sourceOf(ds: DatasourceFile): Source {
+    const translateExpr = this.translateExpr;
+    const table = datasourceLayout(ds, translateExpr);
+    const quarantine = quarantineLayout(
+      ds,
+      quarantineColumns(ds.columns).map((c) => ({ name: c.name, type: duckdbType(c.type) })),
+    );
+    const conversion = buildNdjsonConversion(ds.columns, NDJSON_SOURCE, { translateExpr });
+    const plan = planNdjsonConversion(ds.columns, { translateExpr });
+    return { ds, table, quarantine, conversion, plan, rules: engineRules(ds, table, translateExpr) };
+  }
+
+  private register(source: Source): void {
+    this.sources.set(source.ds.name, source);
+    this.rules.set(source.table.name, source.rules);
+    this.tables.set(source.table.name, source.table);
+    this.tables.set(source.quarantine.name, source.quarantine);
   }
 
   /** Opens/creates the data dir, loads the manifest, removes orphan files, replays the WAL, creates the query views. */
@@ -205,19 +234,7 @@ export class Storage {
     const storage = new Storage(db, dir, manifest, wal, opts);
     for (const r of repairs) storage.opts.log(`write-ahead log: ${r}`);
     try {
-      const translateExpr = opts.translateExpr ?? ((e: string) => e);
-      for (const ds of datasources) {
-        const table = datasourceLayout(ds, translateExpr);
-        const quarantine = quarantineLayout(
-          ds,
-          quarantineColumns(ds.columns).map((c) => ({ name: c.name, type: duckdbType(c.type) })),
-        );
-        const conversion = buildNdjsonConversion(ds.columns, NDJSON_SOURCE, { translateExpr });
-        const plan = planNdjsonConversion(ds.columns, { translateExpr });
-        storage.sources.set(ds.name, { ds, table, quarantine, conversion, plan });
-        storage.tables.set(table.name, table);
-        storage.tables.set(quarantine.name, quarantine);
-      }
+      for (const ds of datasources) storage.register(storage.sourceOf(ds));
       storage.batchable = await conversionKeepsLineNumbers(db);
       await storage.removeOrphans();
       await db.withConnection(async (s) => {
@@ -327,6 +344,187 @@ export class Storage {
       ),
     );
     await this.collectRetired();
+  }
+
+  /** The datafile a data source was registered with. */
+  datasource(name: string): DatasourceFile | undefined {
+    return this.sources.get(name)?.ds;
+  }
+
+  /**
+   * Registers a data source while running (Data Sources API create, hot reload): buffers, views and, if the
+   * manifest already lists parts for it (a restart, a re-added file), those parts.
+   */
+  async addDatasource(ds: DatasourceFile): Promise<void> {
+    if (this.closing) throw new ClosedError();
+    const source = this.sourceOf(ds);
+    await this.writeLock.run(() =>
+      this.db.withConnection(async (s) => {
+        if (this.tables.has(ds.name) || this.tables.has(source.quarantine.name)) {
+          throw new BadRequestError(`Data Source "${ds.name}" already exists`);
+        }
+        const tables = [source.table, source.quarantine];
+        await s.run('BEGIN TRANSACTION');
+        try {
+          for (const gen of this.liveGens()) await this.createBuffers(s, gen, tables);
+          await this.createViews(s, tables);
+          await s.run('COMMIT');
+        } catch (e) {
+          await s.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+        this.register(source);
+      }),
+    );
+  }
+
+  /**
+   * Removes a data source and its quarantine table: views, buffers, parts. Its WAL records are fenced off (the
+   * manifest keeps `truncatedSeq`), so a data source created later under the same name starts empty.
+   */
+  async dropDatasource(name: string): Promise<void> {
+    const source = this.sources.get(name);
+    if (!source) throw new NotFoundError(`Data Source "${name}" does not exist`);
+    if (this.closing) throw new ClosedError();
+    await this.flushLock.run(() =>
+      this.writeLock.run(() =>
+        this.db.withConnection(async (s) => {
+          const tables = [source.table, source.quarantine];
+          const old = tables.flatMap((t) => tableState(this.manifest, t.name).parts);
+          let manifest: Manifest = { ...this.manifest, nextPartId: this.nextPartId };
+          for (const t of tables) manifest = withTable(manifest, t.name, { parts: [], truncatedSeq: this.wal.lastSeq });
+          await saveManifest(this.dataDir, manifest);
+          this.manifest = manifest;
+          await s.run('BEGIN TRANSACTION');
+          try {
+            for (const t of tables) {
+              await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(t.name)}`);
+              await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(finalView(t))}`);
+              for (const gen of this.liveGens()) await s.run(`DROP TABLE IF EXISTS ${bufferTable(t, gen)}`);
+            }
+            await s.run('COMMIT');
+          } catch (e) {
+            await s.run('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+          for (const t of tables) {
+            this.tables.delete(t.name);
+            this.counts.delete(t.name);
+            this.pending?.counts.delete(t.name);
+            this.knownDirs.forEach((d) => d.startsWith(`${t.name}/`) && this.knownDirs.delete(d));
+          }
+          this.sources.delete(name);
+          this.rules.delete(name);
+          this.retire(old);
+        }),
+      ),
+    );
+    await this.collectRetired();
+  }
+
+  /**
+   * Data Sources API import (spec §5.1): converts the input (NDJSON, CSV or Parquet), writes the accepted rows
+   * as Parquet parts of the data source and the others as parts of its quarantine table, and makes them live in
+   * one manifest swap. NDJSON appends take the Events API path (WAL, buffer) instead. Durable when it resolves.
+   */
+  async importRows(name: string, input: ImportInput, opts: { mode: 'append' | 'replace'; importId?: string }): Promise<AppendResult> {
+    const source = this.sources.get(name);
+    if (!source) throw new NotFoundError(`Data Source "${name}" does not exist`);
+    if (this.closing) throw new ClosedError();
+    if (input.format === 'ndjson' && opts.mode === 'append') return this.append(name, input.body, { wait: true });
+    const run = () => this.writeImport(source, input, opts.mode, opts.importId ?? null);
+    // A replace holds back flushes so no buffer of the old rows is made a part after the swap.
+    return opts.mode === 'replace' ? this.flushLock.run(run) : run();
+  }
+
+  /** Replaces every row of a data source atomically: queries see the old rows or the new, never a mix. */
+  replace(name: string, input: ImportInput, importId?: string): Promise<AppendResult> {
+    return this.importRows(name, input, { mode: 'replace', importId });
+  }
+
+  /** Rows of a data source for which the DuckDB boolean expression `condition` is true. */
+  async countWhere(name: string, condition: string): Promise<number> {
+    const table = this.requireTable(name);
+    const lease = this.beginRead();
+    try {
+      const r = await this.db.query(`SELECT count(*) FROM main.${quoteIdent(table.name)} WHERE ${condition}`);
+      return Number(r.rows[0]![0]);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * Deletes the rows matching `condition` (DuckDB SQL): rewrites the parts holding such rows and moves the
+   * buffered rows into a part, then swaps the manifest, so the delete is atomic and durable when it resolves.
+   * Ingest into every data source waits meanwhile. Returns the number of rows deleted.
+   */
+  async deleteWhere(name: string, condition: string): Promise<number> {
+    const table = this.requireTable(name);
+    if (this.closing) throw new ClosedError();
+    const deleted = await this.flushLock.run(() =>
+      this.writeLock.run(() =>
+        this.db.withConnection(async (s) => {
+          const match = `coalesce((${condition}), false)`;
+          const parts = tableState(this.manifest, table.name).parts;
+          const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
+          const removed: PartInfo[] = [];
+          const added: PartInfo[] = [];
+          let deleted = 0;
+          let fence = false;
+          try {
+            for (const p of parts) {
+              const rel = `(SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, [p])})`;
+              const n = Number((await s.query(`SELECT count(*) FROM ${rel} WHERE ${match}`)).rows[0]![0]);
+              if (n === 0) continue;
+              deleted += n;
+              removed.push(p);
+              if (n < p.rows) added.push(await this.writePart(s, table, p.partition, `SELECT ${storedColumns(table)} FROM ${rel} WHERE NOT ${match}${order}`));
+            }
+            const buffered = this.liveGens().map((g) => `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${bufferTable(table, g)}`);
+            const bufferRel = `(${buffered.join(' UNION ALL ')})`;
+            const counted = (await s.query(`SELECT count(*) FILTER (WHERE ${match}), count(*) FROM ${bufferRel}`)).rows[0]!;
+            const [inBuffers, bufferRows] = [Number(counted[0]), Number(counted[1])];
+            deleted += inBuffers;
+            // Buffered rows live in the WAL too: they become a part and the table is fenced off from replay.
+            fence = inBuffers > 0;
+            if (fence && bufferRows > inBuffers) {
+              added.push(...(await this.writeRelationParts(s, table, `(SELECT * FROM ${bufferRel} WHERE NOT ${match})`)));
+            }
+            if (deleted === 0) return 0;
+            const st = tableState(this.manifest, table.name);
+            const gone = new Set(removed.map((p) => p.file));
+            const manifest = withTable({ ...this.manifest, nextPartId: this.nextPartId }, table.name, {
+              parts: [...st.parts.filter((p) => !gone.has(p.file)), ...added],
+              truncatedSeq: fence ? this.wal.lastSeq : st.truncatedSeq,
+            });
+            await saveManifest(this.dataDir, manifest);
+            this.manifest = manifest;
+          } catch (e) {
+            for (const p of added) await removeFile(join(this.dataDir, p.file));
+            throw e;
+          }
+          await s.run('BEGIN TRANSACTION');
+          try {
+            if (fence) {
+              for (const gen of this.liveGens()) await s.run(`DELETE FROM ${bufferTable(table, gen)}`);
+              this.counts.delete(table.name);
+              this.pending?.counts.delete(table.name);
+            }
+            await this.createViews(s, [table]);
+            await s.run('COMMIT');
+          } catch (e) {
+            await s.run('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+          this.retire(removed);
+          return deleted;
+        }),
+      ),
+    );
+    await this.collectRetired();
+    this.scheduleMerges();
+    return deleted;
   }
 
   /** Flushes, fsyncs and stops timers and merges; after close nothing acknowledged is lost. */
@@ -486,6 +684,84 @@ export class Storage {
     return added;
   }
 
+  /** Converts an import into temp table `__import`, writes its parts, and swaps them in (see importRows). */
+  private async writeImport(source: Source, input: ImportInput, mode: 'append' | 'replace', importId: string | null): Promise<AppendResult> {
+    const { table, quarantine, ds } = source;
+    const conversion =
+      input.format === 'ndjson'
+        ? source.conversion
+        : input.format === 'parquet'
+          ? parquetConversion(ds.columns, input.file, this.translateExpr)
+          : csvConversion(ds.columns, input.file, input.dialect, input.header, input.fields, this.translateExpr);
+    const good: PartInfo[] = [];
+    const bad: PartInfo[] = [];
+    let result: AppendResult = { successfulRows: 0, quarantinedRows: 0 };
+    try {
+      await this.db.withConnection(async (s) => {
+        await s.run(`CREATE OR REPLACE TEMP TABLE __import AS ${conversion}`, input.format === 'ndjson' ? [input.body] : []);
+        try {
+          const [ok, ko] = (await s.query('SELECT count(*) FILTER (WHERE len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0) FROM temp.__import')).rows[0]!.map(Number) as [number, number];
+          result = { successfulRows: ok, quarantinedRows: ko };
+          if (ok > 0) {
+            const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+            good.push(...(await this.writeRelationParts(s, table, `(SELECT ${cols} FROM temp.__import WHERE len(__error) = 0)`)));
+          }
+          if (ko > 0) {
+            const exprs = ['__error_column', '__error', importId === null ? 'NULL' : quoteLiteral(importId), ...ds.columns.map((c) => quoteIdent(`__raw_${c.name}`)), 'now()'];
+            const select = quarantine.columns.map((c, i) => `CAST(${exprs[i]} AS ${c.type}) AS ${quoteIdent(c.name)}`).join(', ');
+            bad.push(...(await this.writeRelationParts(s, quarantine, `(SELECT ${select} FROM temp.__import WHERE len(__error) > 0)`)));
+          }
+        } finally {
+          await s.run('DROP TABLE IF EXISTS temp.__import');
+        }
+      });
+      if (mode === 'append' && good.length + bad.length === 0) return result;
+      await this.writeLock.run(() =>
+        this.db.withConnection(async (s) => {
+          if (!this.sources.has(ds.name)) throw new NotFoundError(`Data Source "${ds.name}" does not exist`);
+          const old = tableState(this.manifest, table.name);
+          const q = tableState(this.manifest, quarantine.name);
+          let manifest: Manifest = { ...this.manifest, nextPartId: this.nextPartId };
+          manifest = withTable(
+            manifest,
+            table.name,
+            mode === 'replace' ? { parts: good, truncatedSeq: this.wal.lastSeq } : { ...old, parts: [...old.parts, ...good] },
+          );
+          manifest = withTable(manifest, quarantine.name, { ...q, parts: [...q.parts, ...bad] });
+          await saveManifest(this.dataDir, manifest);
+          this.manifest = manifest;
+          await s.run('BEGIN TRANSACTION');
+          try {
+            if (mode === 'replace') for (const gen of this.liveGens()) await s.run(`DELETE FROM ${bufferTable(table, gen)}`);
+            await this.createViews(s, [table, quarantine]);
+            await s.run('COMMIT');
+          } catch (e) {
+            await s.run('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+          if (mode === 'replace') {
+            this.counts.delete(table.name);
+            this.pending?.counts.delete(table.name);
+            this.retire(old.parts);
+          }
+        }),
+      );
+    } catch (e) {
+      // Nothing of a failed import becomes live (the manifest was not written, or it was and then the views failed,
+      // which the next swap repairs); its files go.
+      if (!this.manifestLists([...good, ...bad])) for (const p of [...good, ...bad]) await removeFile(join(this.dataDir, p.file));
+      throw e;
+    }
+    await this.collectRetired();
+    this.scheduleMerges();
+    return result;
+  }
+
+  private manifestLists(parts: readonly PartInfo[]): boolean {
+    const live = new Set(Object.values(this.manifest.tables).flatMap((t) => t.parts.map((p) => p.file)));
+    return parts.some((p) => live.has(p.file));
+  }
+
   private addCounts(added: readonly [string, BufferCount][]): void {
     for (const [table, { rows, bytes }] of added) {
       const c = this.counts.get(table) ?? { rows: 0, bytes: 0 };
@@ -577,8 +853,15 @@ export class Storage {
   }
 
   /** One sorted part per partition value present in the buffer; files are published but not yet live. */
-  private async writeBufferParts(s: Session, table: TableLayout, gen: number): Promise<PartInfo[]> {
-    const buffer = bufferTable(table, gen);
+  private writeBufferParts(s: Session, table: TableLayout, gen: number): Promise<PartInfo[]> {
+    return this.writeRelationParts(s, table, bufferTable(table, gen));
+  }
+
+  /** Parts for the rows of `buffer` (a table or a parenthesised SELECT with the table's columns). */
+  private async writeRelationParts(s: Session, table: TableLayout, relation: string): Promise<PartInfo[]> {
+    const keep = this.rules.get(table.name)?.keep;
+    // ENGINE_TTL: expired rows are not written (merge-semantics.ts).
+    const buffer = keep ? `(SELECT * FROM ${relation} WHERE ${keep})` : relation;
     const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
     const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
     if (!table.partitionExpr) {
@@ -671,7 +954,8 @@ export class Storage {
     let merged: PartInfo;
     try {
       const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
-      const select = `SELECT ${storedColumns(table)} FROM (SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, parts)})${order}`;
+      const rows = mergeSelect(table, this.rules.get(table.name) ?? NO_RULES, rankedScan(this.dataDir, table, parts));
+      const select = `SELECT ${storedColumns(table)} FROM (${rows})${order}`;
       merged = await this.db.withConnection((s) => this.writePart(s, table, parts[0]!.partition, select));
     } finally {
       lease.release();
@@ -710,8 +994,8 @@ export class Storage {
     return this.pending ? [this.pending.gen, this.gen] : [this.gen];
   }
 
-  private async createBuffers(s: Session, gen: number): Promise<void> {
-    for (const table of this.tables.values()) {
+  private async createBuffers(s: Session, gen: number, tables: Iterable<TableLayout> = this.tables.values()): Promise<void> {
+    for (const table of tables) {
       const cols = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
       await s.run(`CREATE OR REPLACE TABLE ${bufferTable(table, gen)} (${cols})`);
     }
@@ -726,6 +1010,14 @@ export class Storage {
       if (parts.length) branches.push(`SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, parts)}`);
       for (const gen of this.liveGens()) branches.push(`SELECT ${cols} FROM ${bufferTable(table, gen)}`);
       await s.run(`CREATE OR REPLACE VIEW main.${quoteIdent(table.name)} AS ${branches.join(' UNION ALL ')}`);
+      const rules = this.rules.get(table.name);
+      if (!rules) continue;
+      // What `FROM <ds> FINAL` reads: the same rows, with the part and row order that picks the surviving row.
+      const ranked: string[] = [];
+      if (parts.length) ranked.push(`SELECT * FROM ${rankedScan(this.dataDir, table, parts)}`);
+      for (const gen of this.liveGens()) ranked.push(`SELECT ${cols}, ${BUFFER_RANK + gen} AS __rank, rowid AS __row FROM ${bufferTable(table, gen)}`);
+      const final = finalSelect(table, rules, `(${ranked.join(' UNION ALL ')})`, table.partitionExpr);
+      if (final) await s.run(`CREATE OR REPLACE VIEW main.${quoteIdent(finalView(table))} AS ${final}`);
     }
   }
 
@@ -820,6 +1112,21 @@ function castColumns(table: TableLayout): string {
   return table.columns
     .map((c) => (PARQUET_EXACT.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`))
     .join(', ');
+}
+
+/** Buffered rows are newer than any part. */
+const BUFFER_RANK = 9_000_000_000_000_000;
+
+/** The view `FROM <ds> FINAL` reads (SQL translator: `FROM t FINAL` → `FROM "t__final"`). */
+export function finalView(table: TableLayout): string {
+  return `${table.name}__final`;
+}
+
+/** Parts as a relation of the table's columns plus `__rank` (part id: newer parts have higher ids) and `__row`. */
+function rankedScan(dataDir: string, table: TableLayout, parts: readonly PartInfo[]): string {
+  const files = parts.map((p) => quoteLiteral(join(dataDir, p.file))).join(', ');
+  const rank = `CAST(regexp_extract(__part_file, 'part-([0-9]+)\\.parquet$', 1) AS BIGINT)`;
+  return `(SELECT ${castColumns(table)}, ${rank} AS __rank, file_row_number AS __row FROM read_parquet([${files}], hive_partitioning = false, filename = '__part_file', file_row_number = true))`;
 }
 
 function parquetScan(dataDir: string, parts: readonly PartInfo[]): string {
