@@ -1,6 +1,6 @@
 // The only module that imports DuckDB. One instance per process; a small pool of connections so a slow
 // query does not block ingest, and one dedicated writer connection so storage steps are serialised.
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { ANY, DuckDBInstance, DuckDBScalarFunction, UBIGINT, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 
 export interface Column {
   readonly name: string;
@@ -86,6 +86,31 @@ export class Database {
 
   query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
     return this.withConnection((s) => s.query(sql, opts));
+  }
+
+  /**
+   * Registers a scalar function written in JavaScript on every pooled connection, for functions SQL macros cannot
+   * express (a hash that loops over blocks). `fn` gets each argument's value and DuckDB type name.
+   */
+  registerFunction(name: string, returnType: 'UBIGINT', fn: (args: readonly { value: unknown; type: string }[]) => unknown): void {
+    const type = { UBIGINT }[returnType];
+    for (const c of this.pool) {
+      c.registerScalarFunction(
+        DuckDBScalarFunction.create({
+          name,
+          varArgsType: ANY,
+          returnType: type,
+          mainFunction: (_info, input, output) => {
+            const vectors = Array.from({ length: input.columnCount }, (_, i) => input.getColumnVector(i));
+            const types = vectors.map((v) => v.type.toString());
+            for (let row = 0; row < input.rowCount; row++) {
+              output.setItem(row, fn(vectors.map((v, i) => ({ value: v.getItem(row), type: types[i]! }))) as never);
+            }
+            output.flush();
+          },
+        }),
+      );
+    }
   }
 
   /** Runs the same statement on every pooled connection (session settings, temp macros). */

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { loadProject } from '../datafiles/load-project.ts';
 import type { DatasourceFile, Project } from '../datafiles/types.ts';
 import { Database, type QueryResult } from '../engine/database.ts';
-import { FUNCTION_LIBRARY, splitFormat } from '../sql/index.ts';
+import { FUNCTION_LIBRARY, cityHash64, cityHashArgOf, splitFormat } from '../sql/index.ts';
 import { isTemplate, renderTemplate } from '../template/index.ts';
 import { Storage, type AppendResult } from '../storage/storage.ts';
 import { resolveAdminToken } from './admin-token.ts';
@@ -58,6 +58,8 @@ export class Duckbird {
     const db = await Database.open();
     try {
       for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
+      // ClickHouse's cityHash64 loops over 64-byte blocks: a JavaScript function, bit-exact with ClickHouse.
+      db.registerFunction('cityHash64', 'UBIGINT', (args) => cityHash64(...args.map((a) => cityHashArgOf(a.value, a.type))));
       const storage = await Storage.open(db, dataDir, project.datasources, { translateExpr: translateExpression, log: (m) => console.error(m) });
       const app = new Duckbird(config, project, db, storage, token, tokens, warnings, env);
       if (config.fixtures) await loadFixtures(app, project);
