@@ -8,6 +8,7 @@ import { loadProject } from '../datafiles/load-project.ts';
 import type { Duckbird } from './duckbird.ts';
 import { validateProject } from './validate-project.ts';
 import { loadFixtures } from './fixtures.ts';
+import { isApiDatasource } from './datasources.ts';
 
 export interface ProjectChange {
   /** What to serve after the change: the new files, with the last good version of each broken or refused one. */
@@ -65,7 +66,8 @@ export function planChange(current: Project, next: Project, opts: PlanOptions): 
   const deletedDs: string[] = [];
   for (const old of current.datasources) {
     if (nextDsNames.has(old.name)) continue;
-    if (broken.has(old.path)) {
+    // Data sources created through the Data Sources API live in the data dir, not in the project folder.
+    if (broken.has(old.path) || isApiDatasource(old)) {
       datasources.push(old);
     } else if (opts.rows(old.name) > 0 && !opts.destructive) {
       errors.push(`${old.path}:1: data source ${old.name} holds ${opts.rows(old.name)} rows and is kept: removing it would delete them`);
