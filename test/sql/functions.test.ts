@@ -1,4 +1,4 @@
-// Every function real Tinybird pipes use (/tmp/issue5-functions.txt: used by at least two projects), one
+// Every function real Tinybird pipes use (issue 5: used by at least two of the surveyed projects), one
 // realistic query each, run in ClickHouse (chdb) and translated on DuckDB: same rows, values and meta types.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDualEngine, type DualEngine } from './dual-engine.ts';
