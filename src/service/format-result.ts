@@ -81,7 +81,8 @@ function toPlain(v: unknown, type: string, text = false): unknown {
   const t = type.toUpperCase();
   if (t === 'TIMESTAMP_S') return timestamp(o.seconds!, 1n, 0);
   if (t === 'TIMESTAMP_MS') return timestamp(o.millis!, 1000n, 3);
-  if (t === 'TIMESTAMP' || t === 'TIMESTAMP WITH TIME ZONE') return timestamp(o.micros!, 1_000_000n, 6);
+  // DateTime (sql/types.ts): whole seconds, a fraction that got in anyway is dropped as ClickHouse would.
+  if (t === 'TIMESTAMP' || t === 'TIMESTAMP WITH TIME ZONE') return timestamp(o.micros!, 1_000_000n, 0);
   if (t === 'TIMESTAMP_NS') return timestamp(o.nanos!, 1_000_000_000n, 9);
   if (t === 'DATE') return formatEpoch(o.days! * 86_400_000, '').slice(0, 10);
   if (t.startsWith('DECIMAL')) return Number(o.toString());

@@ -73,8 +73,35 @@ export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: s
   return withCtes(ctes, translateSql(chSql));
 }
 
+/**
+ * Endpoint SQL per project version and request parameters. Rendering and translating is pure (templates read
+ * only their variables and secrets, which are fixed per process), and repeated requests are the common case; a
+ * replaced project is a new object, so its entries are never read again.
+ */
+const endpointCache = new WeakMap<Project, Map<string, string>>();
+const ENDPOINT_CACHE_SIZE = 512;
+
+function varsKey(vars: Vars): string {
+  // Tags keep bigint, undefined and the other JSON values apart.
+  return JSON.stringify(vars, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: String(v) } : v === undefined ? { $undefined: true } : v));
+}
+
 /** DuckDB SQL that computes the endpoint of `pipe`. */
 export function pipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[] = []): string {
+  if (stack.length > 0 || findPipe(ctx.project, pipe.name) !== pipe) return buildPipeQuery(ctx, pipe, stack);
+  let cache = endpointCache.get(ctx.project);
+  if (!cache) endpointCache.set(ctx.project, (cache = new Map()));
+  const key = `${pipe.name}\u0000${ctx.classicEndpoints}\u0000${varsKey(ctx.vars)}`;
+  let sql = cache.get(key);
+  if (sql === undefined) {
+    sql = buildPipeQuery(ctx, pipe, stack);
+    if (cache.size >= ENDPOINT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, sql);
+  }
+  return sql;
+}
+
+function buildPipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[]): string {
   if (stack.includes(pipe.name)) throw new BadRequestError(`Circular dependency between pipes: ${[...stack, pipe.name].join(' -> ')}`);
   const node = endpointNode(pipe, ctx.classicEndpoints);
   if (!node) throw new BadRequestError(`The pipe '${pipe.name}' does not have an endpoint yet`, { documentation: 'https://docs.tinybird.co/api-reference/pipe-api.html' });

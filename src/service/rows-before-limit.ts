@@ -1,6 +1,10 @@
 // `rows_before_limit_at_least` (spec §3.5, §3.7) is only in the answer when the query has a LIMIT; ClickHouse
-// counts the rows the outermost LIMIT saw. DuckDB does not report that, so duckbird counts the query without its
-// outermost ORDER BY / LIMIT / OFFSET in a second query run beside the first.
+// counts the rows the outermost LIMIT saw. DuckDB does not report that. Counting the query again without its
+// outermost ORDER BY / LIMIT / OFFSET costs a second scan, so run-query.ts avoids it where the answer is known
+// without it: a page shorter than the LIMIT ends the rows (offset + rows), and for a grouped query
+// `count(*) OVER ()` in the SELECT list counts the groups at no extra cost (DuckDB evaluates windows after GROUP BY
+// and HAVING, before ORDER BY and LIMIT, and the top-N still applies). On a query that is not grouped the window
+// would make DuckDB materialise every row and give up the top-N, so those are counted separately.
 
 interface Word {
   readonly text: string;
@@ -57,4 +61,60 @@ export function withoutOuterLimit(sql: string): string | null {
   if (!tail.some((w) => w.text === 'LIMIT')) return null;
   const cut = tail.find((w, i) => (w.text === 'ORDER' && tail[i + 1]?.text === 'BY') || w.text === 'LIMIT' || w.text === 'OFFSET');
   return sql.slice(0, cut!.start).trimEnd();
+}
+
+/** How `rows_before_limit_at_least` can be had for a query with an outermost LIMIT (see the top of this file). */
+export interface LimitPlan {
+  /** The query without its outermost ORDER BY / LIMIT / OFFSET: what `SELECT count(*)` counts. */
+  readonly unlimited: string;
+  /** The LIMIT when it is a literal (or `toInt32('100')`, how templates render `Int32(limit, 100)`), else null. */
+  readonly limit: number | null;
+  /** The OFFSET likewise (0 without one), else null. */
+  readonly offset: number | null;
+  /** A grouped query with `count(*) OVER ()` as an extra last column (WINDOW_COLUMN), else null. */
+  readonly windowed: string | null;
+}
+
+export const WINDOW_COLUMN = '__rows_before_limit';
+
+/** An integer literal, or one passed through one of ClickHouse's integer conversions. */
+function literalCount(expr: string): number | null {
+  const m = /^(?:to(?:U?Int(?:8|16|32|64))\(\s*'?\s*(\d+)\s*'?\s*\)|(\d+))$/.exec(expr.trim());
+  const n = m ? Number(m[1] ?? m[2]) : NaN;
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** null when the query has no outermost LIMIT (then ClickHouse leaves `rows_before_limit_at_least` out). */
+export function planRowsBeforeLimit(sql: string): LimitPlan | null {
+  const words = topLevelWords(sql);
+  let lastSelect = -1;
+  words.forEach((w, i) => {
+    if (w.text === 'SELECT') lastSelect = i;
+  });
+  const tail = words.slice(lastSelect + 1);
+  const limitAt = tail.findIndex((w) => w.text === 'LIMIT');
+  if (limitAt < 0) return null;
+  const cut = tail.find((w, i) => (w.text === 'ORDER' && tail[i + 1]?.text === 'BY') || w.text === 'LIMIT' || w.text === 'OFFSET')!;
+  const unlimited = sql.slice(0, cut.start).trimEnd();
+
+  // The text of each clause runs to the next of LIMIT / OFFSET, or to the end.
+  const clause = (name: string): string | null => {
+    const at = tail.findIndex((w) => w.text === name);
+    if (at < 0) return null;
+    const next = tail.slice(at + 1).find((w) => w.text === 'LIMIT' || w.text === 'OFFSET');
+    return sql.slice(tail[at]!.start + name.length, next ? next.start : sql.length).replace(/;\s*$/, '');
+  };
+  const limit = literalCount(clause('LIMIT')!);
+  const offsetText = clause('OFFSET');
+  const offset = offsetText === null ? 0 : literalCount(offsetText);
+
+  let windowed: string | null = null;
+  const grouped = tail.some((w, i) => w.text === 'GROUP' && tail[i + 1]?.text === 'BY');
+  // DISTINCT and QUALIFY apply after windows; in a set operation the last SELECT is only one branch.
+  const unsafe = tail[0]?.text === 'DISTINCT' || tail.some((w) => w.text === 'QUALIFY') || words.some((w) => ['UNION', 'INTERSECT', 'EXCEPT'].includes(w.text));
+  const from = tail.find((w) => w.text === 'FROM');
+  if (grouped && !unsafe && from) {
+    windowed = `${sql.slice(0, from.start).trimEnd()}, count(*) OVER () AS "${WINDOW_COLUMN}" ${sql.slice(from.start)}`;
+  }
+  return { unlimited, limit, offset, windowed };
 }

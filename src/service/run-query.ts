@@ -1,9 +1,9 @@
 // Runs one translated query against the live data, and turns DuckDB failures into errors a ClickHouse user reads.
 import { AppError, BadRequestError, TimeoutError } from '../errors.ts';
-import { QueryTimeoutError, type Database } from '../engine/database.ts';
+import { QueryTimeoutError, type Database, type QueryResult } from '../engine/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { QueryOutcome } from './duckbird.ts';
-import { withoutOuterLimit } from './rows-before-limit.ts';
+import { planRowsBeforeLimit, type LimitPlan } from './rows-before-limit.ts';
 
 export class QueryError extends AppError {
   constructor(message: string, status: 400 | 403 = 400) {
@@ -31,16 +31,32 @@ export async function runQuery(db: Database, storage: Storage, sql: string, time
   const lease = storage.beginRead();
   const started = performance.now();
   try {
-    const unlimited = countBeforeLimit ? withoutOuterLimit(sql) : null;
-    const [result, counted] = await Promise.all([
-      db.query(sql, { timeoutMs }),
-      unlimited === null ? undefined : db.query(`SELECT count(*) FROM (${unlimited}) AS _rows_before_limit`, { timeoutMs }),
-    ]);
-    const rowsBeforeLimit = counted === undefined ? undefined : Number(counted.rows[0]![0]);
+    const plan = countBeforeLimit ? planRowsBeforeLimit(sql) : null;
+    const { result, rowsBeforeLimit } = plan ? await withRowsBeforeLimit(db, sql, plan, timeoutMs) : { result: await db.query(sql, { timeoutMs }), rowsBeforeLimit: undefined };
     return { result, elapsed: (performance.now() - started) / 1000, rowsBeforeLimit };
   } catch (e) {
     throw translateDbError(e, timeoutMs);
   } finally {
     lease.release();
   }
+}
+
+/** The query's result and the rows its outermost LIMIT saw, counted only when neither tells (rows-before-limit.ts). */
+async function withRowsBeforeLimit(db: Database, sql: string, plan: LimitPlan, timeoutMs: number): Promise<{ result: QueryResult; rowsBeforeLimit: number }> {
+  const count = async () => Number((await db.query(`SELECT count(*) FROM (${plan.unlimited}) AS _rows_before_limit`, { timeoutMs })).rows[0]![0]);
+  if (plan.windowed !== null) {
+    const r = await db.query(plan.windowed, { timeoutMs });
+    const result = { columns: r.columns.slice(0, -1), rows: r.rows.map((row) => row.slice(0, -1)) };
+    // No row carries the window's count when the OFFSET skipped them all.
+    const rowsBeforeLimit = r.rows.length > 0 ? Number(r.rows[0]!.at(-1)) : plan.offset === 0 ? 0 : await count();
+    return { result, rowsBeforeLimit };
+  }
+  if (plan.limit !== null && plan.offset !== null) {
+    const result = await db.query(sql, { timeoutMs });
+    const n = result.rows.length;
+    // A short page holds the last rows; a full one (or an empty page after an offset) says nothing of the rest.
+    return { result, rowsBeforeLimit: n < plan.limit && (n > 0 || plan.offset === 0) ? plan.offset + n : await count() };
+  }
+  const [result, rowsBeforeLimit] = await Promise.all([db.query(sql, { timeoutMs }), count()]);
+  return { result, rowsBeforeLimit };
 }

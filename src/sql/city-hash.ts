@@ -176,5 +176,10 @@ export function cityHashArgOf(value: unknown, duckType: string): CityHashArg {
   if (bits !== undefined) return { int: typeof value === 'boolean' ? Number(value) : (value as bigint | number), bits };
   if (t === 'DATE') return { int: (value as { days: number }).days, bits: 16 };
   if (t === 'TIMESTAMP_S') return { int: (value as { seconds: bigint }).seconds, bits: 32 };
+  // DateTime is a TIMESTAMP holding whole seconds (types.ts); a stray fraction is dropped as ClickHouse would.
+  if (t === 'TIMESTAMP') {
+    const us = (value as { micros: bigint }).micros;
+    return { int: (us - (((us % 1_000_000n) + 1_000_000n) % 1_000_000n)) / 1_000_000n, bits: 32 };
+  }
   throw new RangeError(`cityHash64 of a ${duckType} value is not supported`);
 }

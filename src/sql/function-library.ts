@@ -18,6 +18,12 @@ const addUnit = (suffix: string, fn: string) => [
   `CREATE OR REPLACE MACRO toInterval${suffix.replace(/s$/, '')}(n) AS ${fn}(n)`,
 ];
 
+/**
+ * dateDiff's units that count Monday-based weeks; with any other literal unit the translator calls DuckDB's
+ * date_diff directly (scalar-calls.ts), which plans and runs faster than the macro's CASE.
+ */
+export const WEEK_UNITS: readonly string[] = ['week', 'weeks', 'wk', 'ww'];
+
 export const FUNCTION_LIBRARY: readonly string[] = [
   ...Object.entries(INTS).flatMap(([n, t]) => int(n, t)),
   `CREATE OR REPLACE MACRO toFloat32(x) AS CAST(x AS FLOAT)`,
@@ -37,7 +43,8 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   // DateTime ± INTERVAL keeps the DateTime type in ClickHouse; DuckDB widens to TIMESTAMP.
   `CREATE OR REPLACE MACRO ch_plus(t, i) AS cast_to_type(t + i, t)`,
   `CREATE OR REPLACE MACRO ch_minus(t, i) AS cast_to_type(t - i, t)`,
-  // Sub-day units turn a Date into a DateTime (greatest() only serves as a type witness here).
+  // Sub-day units turn a Date into a DateTime (greatest() only serves as a type witness here: TIMESTAMP_S for a
+  // Date, which `meta` reports as DateTime too; the other timestamp types keep theirs).
   `CREATE OR REPLACE MACRO ch_plus_time(t, i) AS cast_to_type(t + i, greatest(t, TIMESTAMP_S '1970-01-01 00:00:00'))`,
   `CREATE OR REPLACE MACRO ch_minus_time(t, i) AS cast_to_type(t - i, greatest(t, TIMESTAMP_S '1970-01-01 00:00:00'))`,
   // JSON: ClickHouse answers the type's default for invalid JSON, missing keys and unconvertible values.
@@ -50,26 +57,28 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO ch_json_has(j, p) AS CAST(CASE WHEN json_valid(j) THEN json_extract(j, p) IS NOT NULL ELSE false END AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toUUID(x) AS CAST(x AS UUID)`,
   `CREATE OR REPLACE MACRO toBool(x) AS CAST(x AS BOOLEAN)`,
-  // Dates and times (the engine runs DuckDB with TimeZone=UTC, ClickHouse's server zone in Tinybird).
-  `CREATE OR REPLACE MACRO now() AS CAST(current_timestamp AS TIMESTAMP_S)`,
+  // Dates and times (the engine runs DuckDB with TimeZone=UTC, ClickHouse's server zone in Tinybird). DateTime is
+  // a TIMESTAMP holding whole seconds (types.ts): whatever makes one truncates (ClickHouse truncates, where a cast
+  // to TIMESTAMP_S would round).
+  `CREATE OR REPLACE MACRO now() AS date_trunc('second', CAST(current_timestamp AS TIMESTAMP))`,
   `CREATE OR REPLACE MACRO now64() AS CAST(current_timestamp AS TIMESTAMP_MS)`,
   `CREATE OR REPLACE MACRO today() AS current_date`,
   `CREATE OR REPLACE MACRO yesterday() AS CAST(current_date - 1 AS DATE)`,
   `CREATE OR REPLACE MACRO toDate(x) AS CAST(x AS DATE)`,
   // A number is seconds since the epoch; CASE evaluates only the matching branch, so both branches may bind.
-  `CREATE OR REPLACE MACRO toDateTime(x) AS CASE WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'FLOAT', 'DOUBLE') OR typeof(x) LIKE 'DECIMAL%' THEN CAST(to_timestamp(TRY_CAST(x AS DOUBLE)) AS TIMESTAMP_S) ELSE CAST(CAST(x AS VARCHAR) AS TIMESTAMP_S) END`,
+  `CREATE OR REPLACE MACRO toDateTime(x) AS CASE WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'FLOAT', 'DOUBLE') OR typeof(x) LIKE 'DECIMAL%' THEN date_trunc('second', CAST(to_timestamp(TRY_CAST(x AS DOUBLE)) AS TIMESTAMP)) ELSE date_trunc('second', CAST(CAST(x AS VARCHAR) AS TIMESTAMP)) END`,
   `CREATE OR REPLACE MACRO toDateOrNull(x) AS TRY_CAST(x AS DATE)`,
-  `CREATE OR REPLACE MACRO toDateTimeOrNull(x) AS TRY_CAST(x AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO parseDateTimeBestEffort(x) AS CAST(x AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrNull(x) AS TRY_CAST(x AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrZero(x) AS coalesce(TRY_CAST(x AS TIMESTAMP_S), TIMESTAMP_S '1970-01-01 00:00:00')`,
-  `CREATE OR REPLACE MACRO toStartOfDay(t) AS CAST(date_trunc('day', t) AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO toStartOfHour(t) AS CAST(date_trunc('hour', t) AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO toStartOfMinute(t) AS CAST(date_trunc('minute', t) AS TIMESTAMP_S)`,
+  `CREATE OR REPLACE MACRO toDateTimeOrNull(x) AS date_trunc('second', TRY_CAST(x AS TIMESTAMP))`,
+  `CREATE OR REPLACE MACRO parseDateTimeBestEffort(x) AS date_trunc('second', CAST(x AS TIMESTAMP))`,
+  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrNull(x) AS date_trunc('second', TRY_CAST(x AS TIMESTAMP))`,
+  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrZero(x) AS coalesce(date_trunc('second', TRY_CAST(x AS TIMESTAMP)), TIMESTAMP '1970-01-01 00:00:00')`,
+  `CREATE OR REPLACE MACRO toStartOfDay(t) AS CAST(date_trunc('day', t) AS TIMESTAMP)`,
+  `CREATE OR REPLACE MACRO toStartOfHour(t) AS CAST(date_trunc('hour', t) AS TIMESTAMP)`,
+  `CREATE OR REPLACE MACRO toStartOfMinute(t) AS CAST(date_trunc('minute', t) AS TIMESTAMP)`,
   `CREATE OR REPLACE MACRO toStartOfSecond(t) AS cast_to_type(date_trunc('second', t), t)`,
-  `CREATE OR REPLACE MACRO toStartOfFiveMinutes(t) AS CAST(time_bucket(INTERVAL 5 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO toStartOfTenMinutes(t) AS CAST(time_bucket(INTERVAL 10 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP_S)`,
-  `CREATE OR REPLACE MACRO toStartOfFifteenMinutes(t) AS CAST(time_bucket(INTERVAL 15 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP_S)`,
+  `CREATE OR REPLACE MACRO toStartOfFiveMinutes(t) AS CAST(time_bucket(INTERVAL 5 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP)`,
+  `CREATE OR REPLACE MACRO toStartOfTenMinutes(t) AS CAST(time_bucket(INTERVAL 10 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP)`,
+  `CREATE OR REPLACE MACRO toStartOfFifteenMinutes(t) AS CAST(time_bucket(INTERVAL 15 MINUTE, CAST(t AS TIMESTAMP), TIMESTAMP '1970-01-01') AS TIMESTAMP)`,
   `CREATE OR REPLACE MACRO toStartOfMonth(t) AS CAST(date_trunc('month', t) AS DATE)`,
   `CREATE OR REPLACE MACRO toStartOfQuarter(t) AS CAST(date_trunc('quarter', t) AS DATE)`,
   `CREATE OR REPLACE MACRO toStartOfYear(t) AS CAST(date_trunc('year', t) AS DATE)`,
@@ -90,7 +99,7 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toSecond(t) AS CAST(second(t) AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toUnixTimestamp(t) AS CAST(epoch(CAST(t AS TIMESTAMP)) AS UINTEGER)`,
   `CREATE OR REPLACE MACRO toUnixTimestamp64Milli(t) AS epoch_ms(CAST(t AS TIMESTAMP))`,
-  `CREATE OR REPLACE MACRO fromUnixTimestamp(x) AS CAST(make_timestamp(CAST(x AS BIGINT) * 1000000) AS TIMESTAMP_S)`,
+  `CREATE OR REPLACE MACRO fromUnixTimestamp(x) AS make_timestamp(CAST(x AS BIGINT) * 1000000)`,
   `CREATE OR REPLACE MACRO fromUnixTimestamp64Milli(x) AS CAST(make_timestamp(CAST(x AS BIGINT) * 1000) AS TIMESTAMP_MS)`,
   `CREATE OR REPLACE MACRO toRelativeDayNum(t) AS CAST(date_diff('day', DATE '1970-01-01', t) AS UINTEGER)`,
   `CREATE OR REPLACE MACRO toRelativeHourNum(t) AS CAST(date_diff('hour', TIMESTAMP '1970-01-01', t) AS UINTEGER)`,
@@ -107,7 +116,7 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toRelativeYearNum(t) AS CAST(year(t) AS USMALLINT)`,
   // dateDiff counts unit boundaries crossed, as DuckDB's date_diff does, except that ClickHouse's weeks start on
   // Monday (DuckDB's week difference counts whole 7-day spans).
-  `CREATE OR REPLACE MACRO dateDiff(unit, a, b) AS CASE WHEN lower(unit) IN ('week', 'weeks', 'wk', 'ww') THEN CAST(toRelativeWeekNum(b) AS BIGINT) - toRelativeWeekNum(a) ELSE date_diff(unit, a, b) END`,
+  `CREATE OR REPLACE MACRO dateDiff(unit, a, b) AS CASE WHEN lower(unit) IN (${WEEK_UNITS.map((u) => `'${u}'`).join(', ')}) THEN CAST(toRelativeWeekNum(b) AS BIGINT) - toRelativeWeekNum(a) ELSE date_diff(unit, a, b) END`,
   `CREATE OR REPLACE MACRO timestampAdd(t, i) AS cast_to_type(t + i, t)`,
   `CREATE OR REPLACE MACRO timestampSub(t, i) AS cast_to_type(t - i, t)`,
   `CREATE OR REPLACE MACRO date_add(t, i) AS cast_to_type(t + i, t)`,

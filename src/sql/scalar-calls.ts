@@ -6,8 +6,9 @@ import { duckdbString } from './tokenize.ts';
 import { isGroup, isOp, isWord, type Node } from './token-tree.ts';
 import type { Translator } from './translate-sql.ts';
 import { namedStruct } from './tokenize.ts';
-import { duckdbType } from './types.ts';
+import { datetime64Type, duckdbType } from './types.ts';
 import { unsupported } from './unsupported.ts';
+import { WEEK_UNITS } from './function-library.ts';
 
 /** Index of the optional time-zone argument of ClickHouse date functions. */
 const TZ_ARG: Record<string, number> = {
@@ -130,6 +131,12 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       return namedStruct(args());
     case 'round':
       return `ch_round(${args().join(', ')})`;
+    case 'dateDiff': {
+      // The macro's own ELSE branch when the unit is a literal other than a week (function-library.ts).
+      const unit = argNodes[0];
+      const literal = unit?.length === 1 && unit[0]!.kind === 'string' ? (unit[0] as Token).text.toLowerCase() : null;
+      return `${literal !== null && argNodes.length === 3 && !WEEK_UNITS.includes(literal) ? 'date_diff' : 'dateDiff'}(${args().join(', ')})`;
+    }
     case 'position':
     case 'locate':
       return `ch_position(${args().join(', ')})`;
@@ -174,8 +181,10 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       const p = argNodes[1];
       if (!p || p.length !== 1 || p[0]!.kind !== 'number') throw unsupported('toDateTime64 without a literal precision', name);
       const prec = Number((p[0] as Token).text);
-      const t = prec === 0 ? 'TIMESTAMP_S' : prec <= 3 ? 'TIMESTAMP_MS' : prec <= 6 ? 'TIMESTAMP' : 'TIMESTAMP_NS';
-      return `CAST(${tr.expr(argNodes[0]!, aliases)} AS ${t})`;
+      const t = datetime64Type(prec);
+      const v = `CAST(${tr.expr(argNodes[0]!, aliases)} AS ${t})`;
+      // DateTime64(0) is a TIMESTAMP holding whole seconds, like DateTime (types.ts).
+      return t === 'TIMESTAMP' ? `date_trunc('second', ${v})` : v;
     }
     case 'toDecimal32':
     case 'toDecimal64':

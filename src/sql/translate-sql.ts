@@ -818,11 +818,13 @@ export class Translator {
     return end < nodes.length ? `${sql} ${this.expr(nodes.slice(end), aliases)}` : sql;
   }
 
-  /** CAST(value AS type) with ClickHouse's conversion: floats to integers truncate (DuckDB rounds). */
+  /** CAST(value AS type) with ClickHouse's conversion: floats to integers truncate (DuckDB rounds), as do DateTimes. */
   cast(value: string, typeNodes: readonly Node[], at: Node): string {
     const duck = this.chType(typeNodes, at);
     const intMacro = Object.entries(INT_MACROS).find(([, t]) => t === duck)?.[0];
-    return intMacro ? `${intMacro}(${value})` : `CAST(${value} AS ${duck})`;
+    if (intMacro) return `${intMacro}(${value})`;
+    // DateTime is a TIMESTAMP of whole seconds (types.ts); ClickHouse drops the fraction.
+    return duck === 'TIMESTAMP' ? `date_trunc('second', CAST(${value} AS TIMESTAMP))` : `CAST(${value} AS ${duck})`;
   }
 
   chType(nodes: readonly Node[], at: Node): string {

@@ -1,5 +1,10 @@
 // ClickHouse type names <-> DuckDB types. DateTime precision is kept through DuckDB's timestamp units so
 // `meta` can report `DateTime` vs `DateTime64(3)` from the result type alone (spec §3.5).
+// DateTime is DuckDB's plain TIMESTAMP (microseconds, holding whole seconds: ingest and the function library
+// truncate), not TIMESTAMP_S: Parquet has no seconds unit, and the cast a view would need to turn the stored
+// TIMESTAMP back into TIMESTAMP_S stops DuckDB from pushing time filters into the Parquet scan (row-group
+// pruning). DateTime64(1..3) is TIMESTAMP_MS and DateTime64(4..9) TIMESTAMP_NS, so results of the latter report
+// DateTime64(9) in `meta` whatever precision was declared (README: known differences).
 import { SqlError } from '../errors.ts';
 
 const SIMPLE: Record<string, string> = {
@@ -23,7 +28,7 @@ const SIMPLE: Record<string, string> = {
   Float64: 'DOUBLE',
   Date: 'DATE',
   Date32: 'DATE',
-  DateTime: 'TIMESTAMP_S',
+  DateTime: 'TIMESTAMP',
   IPv4: 'VARCHAR',
   IPv6: 'VARCHAR',
   JSON: 'VARCHAR',
@@ -65,6 +70,11 @@ export function unwrapType(chType: string): string {
   }
 }
 
+/** DuckDB type of DateTime64(precision): DateTime64(0) holds whole seconds like DateTime. */
+export function datetime64Type(precision: number): string {
+  return precision <= 0 ? 'TIMESTAMP' : precision <= 3 ? 'TIMESTAMP_MS' : 'TIMESTAMP_NS';
+}
+
 /** DuckDB type for a ClickHouse column type (Nullable/LowCardinality only change nullability here). */
 export function duckdbType(chType: string): string {
   const t = unwrapType(chType);
@@ -76,7 +86,7 @@ export function duckdbType(chType: string): string {
   switch (name) {
     case 'DateTime64': {
       const p = Number(splitTypeArgs(args ?? '3')[0] ?? 3);
-      return p <= 0 ? 'TIMESTAMP_S' : p <= 3 ? 'TIMESTAMP_MS' : p <= 6 ? 'TIMESTAMP' : 'TIMESTAMP_NS';
+      return datetime64Type(p);
     }
     case 'Decimal': {
       const [p, s] = splitTypeArgs(args ?? '10, 0');
@@ -137,9 +147,9 @@ const DUCK_TO_CH: Record<string, string> = {
   DOUBLE: 'Float64',
   DATE: 'Date',
   TIMESTAMP_S: 'DateTime',
+  TIMESTAMP: 'DateTime',
+  'TIMESTAMP WITH TIME ZONE': 'DateTime',
   TIMESTAMP_MS: 'DateTime64(3)',
-  TIMESTAMP: 'DateTime64(6)',
-  'TIMESTAMP WITH TIME ZONE': 'DateTime64(6)',
   TIMESTAMP_NS: 'DateTime64(9)',
   TIME: 'String',
   INTERVAL: 'IntervalSecond',

@@ -13,10 +13,14 @@ const stats = { elapsed: 0.5, rows_read: 0, bytes_read: 0 };
 
 describe('value rendering', () => {
   const cases: [string, string, string, unknown][] = [
-    ['DateTime', "'2024-01-26 10:00:00'::TIMESTAMP_S", 'DateTime', '2024-01-26 10:00:00'],
+    ['DateTime', "'2024-01-26 10:00:00'::TIMESTAMP", 'DateTime', '2024-01-26 10:00:00'],
+    ['DateTime drops a stray fraction', "'2024-01-26 10:00:00.999999'::TIMESTAMP", 'DateTime', '2024-01-26 10:00:00'],
+    ['DateTime from TIMESTAMP_S', "'2024-01-26 10:00:00'::TIMESTAMP_S", 'DateTime', '2024-01-26 10:00:00'],
+    ['DateTime from TIMESTAMPTZ (UTC)', "'2024-01-26 10:00:00.5+00'::TIMESTAMPTZ", 'DateTime', '2024-01-26 10:00:00'],
     ['DateTime64(3)', "'2024-01-26 10:00:00.5'::TIMESTAMP_MS", 'DateTime64(3)', '2024-01-26 10:00:00.500'],
-    ['DateTime64(6)', "'2024-01-26 10:00:00.000123'::TIMESTAMP", 'DateTime64(6)', '2024-01-26 10:00:00.000123'],
-    ['DateTime before 1970', "'1969-12-31 23:59:59'::TIMESTAMP_S", 'DateTime', '1969-12-31 23:59:59'],
+    ['DateTime64(9)', "'2024-01-26 10:00:00.000123'::TIMESTAMP_NS", 'DateTime64(9)', '2024-01-26 10:00:00.000123000'],
+    ['DateTime before 1970', "'1969-12-31 23:59:59'::TIMESTAMP", 'DateTime', '1969-12-31 23:59:59'],
+    ['DateTime before 1970 with a fraction', "'1969-12-31 23:59:59.5'::TIMESTAMP", 'DateTime', '1969-12-31 23:59:59'],
     ['Date', "DATE '2024-02-29'", 'Date', '2024-02-29'],
     ['UInt64 as a number', '18446744073709551615::UBIGINT', 'UInt64', 18446744073709551615n],
     ['Int32', '-5::INTEGER', 'Int32', -5],
@@ -37,7 +41,7 @@ describe('value rendering', () => {
 });
 
 describe('formats', () => {
-  const sql = "SELECT * FROM (VALUES (1::UBIGINT, 'a\"b', '2024-01-01 00:00:00'::TIMESTAMP_S, ['x']), (2::UBIGINT, 'c,d', NULL, [])) t(n, s, ts, arr)";
+  const sql = "SELECT * FROM (VALUES (1::UBIGINT, 'a\"b', '2024-01-01 00:00:00'::TIMESTAMP, ['x']), (2::UBIGINT, 'c,d', NULL, [])) t(n, s, ts, arr)";
   it('JSON has meta, data, rows and statistics in that order', async () => {
     const text = formatJson(await db.query(sql), stats, { rowsBeforeLimit: 10 });
     expect(JSON.parse(text)).toEqual({

@@ -106,6 +106,10 @@ const CASES: readonly string[] = [
   "SELECT a.session_id, b.c AS c FROM charging_sessions AS a LEFT JOIN (SELECT station_id, toDate(max(start_time)) AS c FROM charging_sessions WHERE n > 5 GROUP BY station_id) AS b USING (station_id) WHERE b.c = toDate('1970-01-01') ORDER BY a.session_id",
   "SELECT * FROM charging_sessions AS a LEFT JOIN (SELECT station_id AS sid, n AS m FROM charging_sessions WHERE n > 5) AS b ON a.station_id = b.sid ORDER BY a.session_id",
   "SELECT a.session_id, b.* FROM charging_sessions AS a LEFT JOIN (SELECT station_id AS sid, tags AS t FROM charging_sessions WHERE n > 5) AS b ON a.station_id = b.sid ORDER BY a.session_id",
+  // DateTime is a TIMESTAMP holding whole seconds: every way of making one truncates a fraction, as ClickHouse does.
+  "SELECT toDateTime('2024-01-01 00:00:00.7') AS a, toDateTime(1.7) AS b, CAST('2024-01-01 00:00:00.7' AS DateTime) AS c, parseDateTimeBestEffort('2024-01-01 00:00:00.7') AS d, toDateTime64('2024-01-01 00:00:00.7', 3) AS f",
+  "SELECT session_id, toStartOfFiveMinutes(start_time) AS a, toStartOfMinute(end_time) AS b, toStartOfDay(toDate(start_time)) AS c, toDate(start_time) + INTERVAL 90 MINUTE AS d, fromUnixTimestamp(1706263200) AS e, toDateTime64(start_time, 3) + INTERVAL 1 HOUR AS f FROM charging_sessions ORDER BY session_id",
+  "SELECT session_id FROM charging_sessions WHERE start_time >= toDateTime('2024-01-26 10:00:00.5') AND start_time <= '2024-02-03 08:15:30' ORDER BY session_id",
 ];
 
 let engines: DualEngine;

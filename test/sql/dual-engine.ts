@@ -52,9 +52,12 @@ function normalise(v: unknown): unknown {
   return String(v);
 }
 
-/** DuckDB prints timestamps with as few fraction digits as needed; ClickHouse (and the service) with all of them. */
+/**
+ * DuckDB prints timestamps with as few fraction digits as needed; ClickHouse (and the service) with all of them.
+ * A TIMESTAMP is a DateTime and must hold whole seconds, so it is compared as DuckDB prints it.
+ */
 function normaliseDuckdb(v: unknown, type: string): unknown {
-  const digits = { TIMESTAMP_MS: 3, TIMESTAMP: 6, TIMESTAMP_NS: 9 }[type];
+  const digits = { TIMESTAMP_MS: 3, TIMESTAMP_NS: 9 }[type];
   if (digits && v !== null) {
     const [whole, frac = ''] = String(v).split('.');
     return `${whole}.${frac.padEnd(digits, '0')}`;
