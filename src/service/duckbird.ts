@@ -16,7 +16,7 @@ import { pipeTemplateInfo, type PipeTemplateInfo } from './template-vars.ts';
 import { loadFixtures } from './fixtures.ts';
 import { runQuery, translateDbError } from './run-query.ts';
 import { validateProject } from './validate-project.ts';
-import { pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
+import { finalViewNames, pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
 import { NotFoundError } from '../errors.ts';
 import { TokenStore } from './tokens.ts';
 import { checkReadableTables, restrictQuery } from './read-access.ts';
@@ -110,6 +110,7 @@ export class Duckbird {
       vars,
       secrets: (name) => this.env[`TB_SECRET_${name}`],
       classicEndpoints: this.config.classic_endpoints,
+      finalViews: finalViewNames(this.project),
     };
   }
 
@@ -122,7 +123,7 @@ export class Duckbird {
     const ctx = this.renderContext(vars);
     const endpoint = pipeQuery(ctx, pipe);
     if (q !== undefined && principal) checkReadableTables(principal, this.project, q, ['_', pipe.name]);
-    const sql = q === undefined ? endpoint : resolveQuery(ctx, null, q, [], [['_', endpoint], [pipe.name, endpoint]]);
+    const sql = q === undefined ? endpoint : resolveQuery(ctx, null, { sql: q }, [], [['_', endpoint], [pipe.name, endpoint]]);
     return restrictQuery(principal, this.project, sql);
   }
 
@@ -132,8 +133,8 @@ export class Duckbird {
    */
   prepareSql(raw: string, vars: Vars, pipeline?: string, principal?: Principal): { sql: string; format: string | null } {
     const ctx = this.renderContext(vars);
-    const rendered = isTemplate(raw) ? renderTemplate(raw, vars, { secrets: ctx.secrets }).sql : raw;
-    const { sql: chSql, format } = splitFormat(rendered);
+    const rendered = isTemplate(raw) ? renderTemplate(raw, vars, { secrets: ctx.secrets }) : { sql: raw, queryParams: {} };
+    const { sql: chSql, format } = splitFormat(rendered.sql);
     const extra: [string, string][] = [];
     if (pipeline) {
       const pipe = requirePipe(this.project, pipeline);
@@ -141,7 +142,7 @@ export class Duckbird {
       extra.push(['_', pipeQuery(ctx, pipe)]);
     }
     if (principal) checkReadableTables(principal, this.project, chSql, pipeline ? ['_'] : []);
-    return { sql: restrictQuery(principal, this.project, resolveQuery(ctx, null, chSql, [], extra)), format };
+    return { sql: restrictQuery(principal, this.project, resolveQuery(ctx, null, { sql: chSql, queryParams: rendered.queryParams }, [], extra)), format };
   }
 
   /** Runs DuckDB SQL over the live data; `countBeforeLimit` adds `rowsBeforeLimit` when the query has a LIMIT. */

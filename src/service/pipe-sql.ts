@@ -14,6 +14,25 @@ export interface RenderContext {
   readonly secrets: (name: string) => string | undefined;
   /** Serve the last node of pipes without a TYPE endpoint node (classic projects). */
   readonly classicEndpoints: boolean;
+  /** Data sources whose `FINAL` reads a deduplicating view (see `finalViewNames`). */
+  readonly finalViews: ReadonlySet<string>;
+}
+
+/** ClickHouse SQL after rendering, with the values of the `{name: Type}` parameters `tb_secret` renders. */
+export interface Rendered {
+  readonly sql: string;
+  readonly queryParams?: Readonly<Record<string, string>>;
+}
+
+/** Engines whose FINAL the storage answers with a `<ds>__final` view (storage/merge-semantics.ts). */
+const FINAL_ENGINES = new Set(['ReplacingMergeTree', 'SummingMergeTree', 'CollapsingMergeTree']);
+
+export function finalViewNames(project: Project): ReadonlySet<string> {
+  return new Set(project.datasources.filter((d) => FINAL_ENGINES.has(d.engine.engine.replace(/\(.*$/s, '').trim())).map((d) => d.name));
+}
+
+function translate(ctx: RenderContext, r: Rendered): string {
+  return translateSql(r.sql, { finalViews: ctx.finalViews, queryParams: r.queryParams });
 }
 
 export function endpointNode(pipe: PipeFile, classic: boolean): PipeNode | null {
@@ -29,9 +48,10 @@ export function findPipe(project: Project, name: string): PipeFile | undefined {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** Renders one node's SQL template (if it is one) into ClickHouse SQL. */
-export function renderNode(ctx: RenderContext, pipe: PipeFile, node: PipeNode): string {
-  if (!isTemplate(node.sql)) return node.sql;
-  return renderTemplate(node.sql, ctx.vars, { secrets: ctx.secrets, nodeName: node.name, pipeName: pipe.name }).sql;
+export function renderNode(ctx: RenderContext, pipe: PipeFile, node: PipeNode): Rendered {
+  if (!isTemplate(node.sql)) return { sql: node.sql };
+  const r = renderTemplate(node.sql, ctx.vars, { secrets: ctx.secrets, nodeName: node.name, pipeName: pipe.name });
+  return { sql: r.sql, queryParams: r.queryParams };
 }
 
 /** Prepends CTEs to a DuckDB query, merging with the query's own WITH clause if it has one. */
@@ -46,20 +66,20 @@ export function withCtes(ctes: readonly (readonly [string, string])[], sql: stri
  * DuckDB SQL for `sql` (ClickHouse, already rendered) read inside `pipe` (or at top level when pipe is null):
  * referenced nodes of the same pipe and endpoint pipes become CTEs. `extra` adds CTEs such as `_` for `q=`.
  */
-export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: string, stack: readonly string[] = [], extra: readonly (readonly [string, string])[] = []): string {
+export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: Rendered, stack: readonly string[] = [], extra: readonly (readonly [string, string])[] = []): string {
   const ctes: (readonly [string, string])[] = [...extra];
   const seen = new Set(ctes.map(([n]) => n));
   const nodes = pipe ? pipe.nodes : [];
 
-  const visit = (sql: string, upTo: number) => {
-    for (const table of referencedTables(sql)) {
+  const visit = (sql: Rendered, upTo: number) => {
+    for (const table of referencedTables(sql.sql)) {
       if (seen.has(table)) continue;
       const idx = nodes.findIndex((n, i) => i < upTo && n.name === table);
       if (idx >= 0) {
         seen.add(table);
         const nodeSql = renderNode(ctx, pipe!, nodes[idx]!);
         visit(nodeSql, idx);
-        ctes.push([table, translateSql(nodeSql)]);
+        ctes.push([table, translate(ctx, nodeSql)]);
         continue;
       }
       const other = findPipe(ctx.project, table);
@@ -70,7 +90,7 @@ export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: s
     }
   };
   visit(chSql, nodes.length);
-  return withCtes(ctes, translateSql(chSql));
+  return withCtes(ctes, translate(ctx, chSql));
 }
 
 /**

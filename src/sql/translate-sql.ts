@@ -48,14 +48,21 @@ function stripSemicolon(nodes: Node[]): Node[] {
   return nodes.slice(0, end);
 }
 
-export function translateSql(sql: string): string {
+export interface TranslateOptions {
+  /** Tables whose `FINAL` reads the engine's deduplicating view `<name>__final` (ReplacingMergeTree and kin). */
+  readonly finalViews?: ReadonlySet<string>;
+  /** Values of `{name: Type}` query parameters, which Tinybird's `tb_secret`/`tb_var` render (spec §8.4). */
+  readonly queryParams?: Readonly<Record<string, string>>;
+}
+
+export function translateSql(sql: string, opts: TranslateOptions = {}): string {
   let nodes = stripSemicolon(parseTree(sql));
   const fmt = FORMATS_TAIL(nodes);
   if (fmt >= 0) nodes = nodes.slice(0, fmt);
   if (nodes.length === 0) throw new SqlError('Syntax error: empty query');
   if (!isWord(nodes[0], 'SELECT', 'WITH') && !isGroup(nodes[0], '('))
     throw unsupported(`statement ${firstToken(nodes[0]!).text}`, nodes[0]);
-  return new Translator().query(nodes, new Map());
+  return new Translator(opts).query(nodes, new Map());
 }
 
 /** Table names the query reads (not CTE names, not table functions). */
@@ -142,6 +149,8 @@ const NOT_CALLS = new Set([
 ]);
 
 export class Translator {
+  constructor(private readonly opts: TranslateOptions = {}) {}
+
   private cteCounter = 0;
   /**
    * Sources on the right of a LEFT JOIN in the SELECT being translated (as quoted identifiers). ClickHouse fills
@@ -463,9 +472,14 @@ export class Translator {
           j += 2;
         }
       } else throw unsupported(`table ${sourceText([n])}`, n);
-      // FINAL: tables here are MergeTree-like append-only views with no pending replacements, so FINAL
-      // changes nothing (ReplacingMergeTree dedup is the engine's job, documented in the README).
-      if (isWord(body[j], 'FINAL')) j++;
+      // FINAL reads the engine's deduplicating view for ReplacingMergeTree/Summing/Collapsing tables; on plain
+      // MergeTree tables (no such view) every row is already final, so FINAL changes nothing.
+      const plainTable = n.kind !== 'group' && !isGroup(body[start + 1], '(');
+      let final = false;
+      if (isWord(body[j], 'FINAL')) {
+        final = true;
+        j++;
+      }
       if (isWord(body[j], 'SAMPLE')) throw unsupported('SAMPLE', body[j]);
       if (isWord(body[j], 'AS')) j++;
       const a = body[j];
@@ -477,7 +491,14 @@ export class Translator {
         src += ' AS ' + alias;
         j++;
       }
-      if (isWord(body[j], 'FINAL')) j++;
+      if (isWord(body[j], 'FINAL')) {
+        final = true;
+        j++;
+      }
+      const name = plainTable ? (n as Token).text : '';
+      if (final && plainTable && !base.includes('.') && this.opts.finalViews?.has(name)) {
+        src = `${duckdbIdentifier(`${name}__final`)} AS ${alias ?? duckdbIdentifier(name)}`;
+      }
       sources.push({ base, alias, at: out.length });
       joined.all.push(alias);
       out.push(src);
@@ -642,6 +663,15 @@ export class Translator {
     }
   }
 
+  /** `{name: Type}`: the bound value as a typed literal, as ClickHouse substitutes query parameters. */
+  private queryParam(g: Group): string {
+    const [name, colon, ...type] = g.items;
+    if (!name || name.kind !== 'word' || !isOp(colon, ':') || type.length === 0) throw unsupported('query parameter {name:Type}', g);
+    const value = this.opts.queryParams?.[(name as Token).text];
+    if (value === undefined) throw new SqlError(`Substitution \`${(name as Token).text}\` is not set`);
+    return `CAST(${duckdbString(value)} AS ${duckdbType(sourceText(type))})`;
+  }
+
   expr(nodes: readonly Node[], aliases: ReadonlyMap<string, string>): string {
     const ternary = this.ternary(nodes, aliases);
     if (ternary !== null) return ternary;
@@ -653,7 +683,10 @@ export class Translator {
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       if (n.kind === 'group') {
-        if (n.open.text === '{') throw unsupported('query parameter {name:Type}', n);
+        if (n.open.text === '{') {
+          out.push(this.queryParam(n));
+          continue;
+        }
         if (n.open.text === '[') {
           // Out-of-range elements and missing map keys are the type's default in ClickHouse, not NULL.
           if (operandDone()) out[out.length - 1] = `arrayElement(${out[out.length - 1]}, ${this.expr(n.items, aliases)})`;

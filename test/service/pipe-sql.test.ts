@@ -10,7 +10,7 @@ beforeAll(async () => {
   project = await loadProject(join(import.meta.dirname, '../../sql'));
 });
 
-const ctx = (p: Project, vars: Vars): RenderContext => ({ project: p, vars, secrets: () => undefined, classicEndpoints: false });
+const ctx = (p: Project, vars: Vars): RenderContext => ({ project: p, vars, secrets: () => undefined, classicEndpoints: false, finalViews: new Set() });
 
 describe('pipeQuery', () => {
   it('answers repeated parameters from the cache with the same SQL, and other parameters with their own', () => {

@@ -63,3 +63,19 @@ describe('splitFormat / referencedTables', () => {
     expect(referencedTables('WITH c AS (SELECT * FROM a) SELECT * FROM c JOIN b ON 1 = 1, d WHERE x IN (SELECT y FROM f)')).toEqual(['a', 'b', 'd', 'f']);
   });
 });
+
+describe('translateSql options', () => {
+  const opts = { finalViews: new Set(['r']), queryParams: { key: "it's", n: '5' } };
+  const cases: [string, string][] = [
+    ['SELECT * FROM r FINAL', 'SELECT * FROM "r__final" AS "r"'],
+    ['SELECT x.a FROM r AS x FINAL', 'SELECT x."a" FROM "r__final" AS "x"'],
+    ['SELECT * FROM m FINAL', 'SELECT * FROM "m"'],
+    ['SELECT * FROM r', 'SELECT * FROM "r"'],
+    ['SELECT {key: String} AS k', "SELECT CAST('it''s' AS VARCHAR) AS k"],
+    ['SELECT {n:UInt8} AS n', "SELECT CAST('5' AS UTINYINT) AS n"],
+  ];
+  it.each(cases)('%s', (ch, duck) => expect(translateSql(ch, opts)).toBe(duck));
+  it('refuses a parameter without a value', () => {
+    expect(() => translateSql('SELECT {nope: String}', opts)).toThrow('Substitution `nope` is not set');
+  });
+});
