@@ -84,6 +84,12 @@ const DATE_LIMITS: Record<'datetime' | 'datetime64' | 'date' | 'date32', [bigint
   date32: [-1420070400_000000n, 9999878399_099999n, '1925-01-01', '2283-11-11'],
 };
 
+/** DateTime64(4..9) is TIMESTAMP_NS (sql/types.ts), which ends in 2262: later values cannot be stored. */
+function dateLimits(kind: keyof typeof DATE_LIMITS, duck: string): [bigint, bigint, string, string] {
+  const l = DATE_LIMITS[kind];
+  return duck === 'TIMESTAMP_NS' ? [l[0], 9223372036854775n, l[2], '2262-04-11 23:47:16'] : l;
+}
+
 const DECIMAL_DIGITS: Record<string, number> = { '32': 9, '64': 18, '128': 38, '256': 76 };
 
 function stripCall(t: string, name: string): string | null {
@@ -325,7 +331,7 @@ function convert(t: TypeInfo, x: string, ctx: Ctx, inElement: boolean, pre: Pre 
     case 'date':
     case 'date32': {
       const us = dateUs(x, pre);
-      const [lo, hi, minStr, maxStr] = DATE_LIMITS[t.kind];
+      const [lo, hi, minStr, maxStr] = dateLimits(t.kind, t.duck);
       const inRange = `${us} BETWEEN ${lo} AND ${hi}`;
       const bounds = ctx.bounds(ctx.topValue, minStr, maxStr);
       const parseErr = ctx.dateParseError ?? ctx.typeError;
@@ -549,7 +555,8 @@ const parsedOf = (prep: Prepared, lines: string) =>
  * `duckdbType(col.type)` (src/sql/types.ts), NULL where the row is quarantined; then
  * `__error_column VARCHAR[]` and `__error VARCHAR[]` (both empty lists for good rows), then one VARCHAR column per
  * datasource column named `__raw_<column name>` holding the raw value as text for the quarantine table (strings raw,
- * other values as Python's `str()` prints them, as Tinybird does; NULL when missing or null). Blank lines are
+ * other values as Python's `str()` prints them, as Tinybird does; NULL when missing or null), then `__n` (the source's
+ * line number, which tells apart the requests of a batch converted together). Blank lines are
  * dropped (not rows). Offset-less date texts are read as UTC whatever the session TimeZone.
  * This is the complete (slow) conversion; `planNdjsonConversion` runs it only for rows its fast path is unsure of.
  */
@@ -631,7 +638,7 @@ export function buildNdjsonConversion(columns: readonly ColumnDef[], source: str
     `, __error_column, __error, ` +
     plans.map((p) => `CASE WHEN len(__error) > 0 AND ${wholeLine} THEN ${sqls[p.i]!.raw} END AS ${ident(`__raw_${p.col.name}`)}`).join(', ') +
     plans.map((p) => (sqls[p.i]!.useDefault ? `, __d${p.i} AND len(__error) = 0 AS __d${p.i}` : '')).join('') +
-    ` FROM (${checked})`;
+    `, __n FROM (${checked})`;
   if (!plans.some((p) => sqls[p.i]!.useDefault)) return withRaw;
   // Defaults run on a level where the columns already carry their names, so `DEFAULT toDate(ts)` can refer to them.
   const translate = opts.translateExpr ?? ((e: string) => e);
@@ -646,7 +653,7 @@ export function buildNdjsonConversion(columns: readonly ColumnDef[], source: str
       .join(', ') +
     `, __error_column, __error, ` +
     plans.map((p) => ident(`__raw_${p.col.name}`)).join(', ') +
-    ` FROM (${withRaw})`
+    `, __n FROM (${withRaw})`
   );
 }
 
@@ -692,7 +699,7 @@ function fastColumn(p: ColumnPlan, x: string): { value: string; ok: string } | n
       value =
         `CASE WHEN ${x}[1] = '"' AND NOT contains(${x}, '\\') THEN coalesce(epoch_us(try_cast(${sv} || '+00' AS TIMESTAMPTZ)), ` +
         `CASE WHEN length(${sv}) <= 10 THEN epoch_us(CAST(try_cast(${sv} AS DATE) AS TIMESTAMP)) END) END`;
-      const [lo, hi] = DATE_LIMITS[type.kind];
+      const [lo, hi] = dateLimits(type.kind, type.duck);
       ok = `${f} BETWEEN ${lo} AND ${hi}`;
       break;
     }
@@ -719,8 +726,8 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Relation of NDJSON lines bound as parameter $1 (one string). */
-export const NDJSON_PARAM_SOURCE = `(SELECT unnest(string_split($1, chr(10))) AS __line, 0 AS __n)`;
+/** Relation of NDJSON lines bound as parameter $1 (one string), numbered from 1. */
+export const NDJSON_PARAM_SOURCE = `(SELECT unnest(l) AS __line, generate_subscripts(l, 1) AS __n FROM (SELECT string_split($1, chr(10)) AS l))`;
 
 /** Anything with the engine Session's `run`/`query` (src/engine/database.ts); this module stays free of DuckDB. */
 export interface SqlSession {
@@ -731,7 +738,7 @@ export interface SqlSession {
 /**
  * How to convert a batch into `temp.<table>`: run `create`, `clear`, then `fast` (the body bound as `$1` when the
  * plan's source reads it), then, only when `counts` shows pending rows, run `slow` in order. The table then holds the
- * output of `buildNdjsonConversion` (the ds columns, `__error_column`, `__error`, the `__raw_<col>` columns)
+ * output of `buildNdjsonConversion` (the ds columns, `__error_column`, `__error`, the `__raw_<col>` columns, `__n`)
  * followed by a `__pending` VARCHAR column that is NULL in every row by then. Rows the full conversion handled come
  * after the others.
  */
@@ -790,22 +797,22 @@ export function planNdjsonConversion(
   // it whole (`$` columns); either way it is not for the fast path.
   const ok = `coalesce(${[`__v IS NOT NULL`, `__line[1] = '{'`, ...oks].join(' AND ')}, false)`;
   const accepted =
-    `SELECT __line, ${ok} AS __ok` +
+    `SELECT __n, __line, ${ok} AS __ok` +
     plans.map((p) => `, __f${p.i}`).join('') +
-    ` FROM (SELECT __line, __v, ${level1.join(', ')} FROM (${parsedOf(prep, linesOf(source))}))`;
+    ` FROM (SELECT __n, __line, __v, ${level1.join(', ')} FROM (${parsedOf(prep, linesOf(source))}))`;
   const create =
     `CREATE TEMP TABLE IF NOT EXISTS ${ident(table)} (` +
     plans.map((p) => `${ident(p.col.name)} ${p.type.duck}, `).join('') +
     `__error_column VARCHAR[], __error VARCHAR[]` +
     plans.map((p) => `, ${ident(`__raw_${p.col.name}`)} VARCHAR`).join('') +
-    `, __pending VARCHAR)`;
+    `, __n BIGINT, __pending VARCHAR)`;
   const fast =
     `INSERT INTO ${into} SELECT ` +
     plans.map((p) => `CASE WHEN __ok THEN ${outputs[p.i]} END, `).join('') +
     `CASE WHEN __ok THEN CAST([] AS VARCHAR[]) END, CASE WHEN __ok THEN CAST([] AS VARCHAR[]) END` +
     plans.map(() => `, NULL`).join('') +
-    `, CASE WHEN NOT __ok THEN __line END FROM (${accepted})`;
-  const pendingSource = `(SELECT __pending AS __line, 0 AS __n FROM ${into} WHERE __pending IS NOT NULL)`;
+    `, __n, CASE WHEN NOT __ok THEN __line END FROM (${accepted})`;
+  const pendingSource = `(SELECT __pending AS __line, __n FROM ${into} WHERE __pending IS NOT NULL)`;
   return {
     table,
     create,

@@ -5,6 +5,8 @@
 // Data dir layout:
 //   _manifest.json                         live parts of every table, walSeq, next part id (atomic replace)
 //   _wal/wal-<first seq>.log               write-ahead log segments (one log for all data sources)
+//   _ingest/<batch>/<line>.ndjson          a batch being converted, a file per request (deleted after; the WAL is
+//                                          what is durable)
 //   <ds>/partition=<value>/part-<id>.parquet            rows of data source <ds>, value of ENGINE_PARTITION_KEY
 //   <ds>_quarantine/partition=all/part-<id>.parquet     rows of its quarantine table (spec §2.5)
 // Only live parts carry the `.parquet` suffix at rest (temp files end in `.tmp`, merged-away files are deleted as
@@ -12,16 +14,18 @@
 // any tool reads exactly the flushed rows.
 //
 // Each table is a DuckDB VIEW named after it: the live parts (read_parquet over the manifest's file list, cast to
-// the declared types, which Parquet cannot all hold, e.g. TIMESTAMP_S) UNION ALL its buffer table(s). Views and
+// the declared types, which Parquet cannot all hold, e.g. TIMESTAMP_MS) UNION ALL its buffer table(s). Views and
 // buffers change together in one DuckDB transaction, so a query never sees a part twice or half of one.
 //
 // Concurrency: every change of buffers, views or the manifest runs under one write lock (one writer per process).
 // Appends that queue up behind it are written as one batch per data source (group commit: one conversion, one
-// transaction, one fsync shared by the `wait=true` callers), once the row conversion reports line numbers.
+// WAL write, one transaction, one fsync shared by the `wait=true` callers); the conversion's line numbers (`__n`)
+// split the counts per request. Large batches reach DuckDB as files in `_ingest/` read by its (parallel) CSV
+// reader, not as a bound string parameter (binding costs ~10 ns a byte and the split runs on one thread).
 // Flushes and merges write their Parquet files outside the lock and take it only to swap the manifest and views:
 // a flush first moves the buffers to a new generation (ingest continues into the new one while the old one is
 // written), a merge reads immutable parts.
-import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DatasourceFile } from '../datafiles/types.ts';
 import type { Database, Session } from '../engine/database.ts';
@@ -88,8 +92,27 @@ const DEFAULTS = {
 /** Schema holding the buffer tables; the views live in `main` under the table names. */
 const INTERNAL = '_duckbird';
 const WAL_DIR = '_wal';
+const INGEST_DIR = '_ingest';
 /** The relation the row conversion reads: one row per NDJSON line of the body bound as $1. */
 const NDJSON_SOURCE = `(SELECT unnest(l) AS __line, generate_subscripts(l, 1) AS __n FROM (SELECT string_split($1, chr(10)) AS l))`;
+/**
+ * The lines of the files matching the glob $1, one file per request, named by the number of its first line in the
+ * batch: that number is each row's `__n`, all the per-request counts need. With no quote, no escape and a delimiter
+ * (chr(31)) that valid JSON cannot hold raw, the CSV reader returns every line whole, blank ones as NULL, and
+ * without the CR of a CRLF (the conversion strips it anyway; non-strict mode lets LF and CRLF mix, adding a blank
+ * row after a CRLF). Bodies it would read otherwise (`csvReadable`) are bound as $1 instead.
+ */
+const NDJSON_FILE_SOURCE =
+  `(SELECT coalesce(__line, '') AS __line, CAST(parse_filename(filename, true) AS BIGINT) AS __n FROM read_csv($1, ` +
+  `columns = {'__line': 'VARCHAR'}, delim = chr(31), quote = '', escape = '', header = false, auto_detect = false, ` +
+  `new_line = '\\n', strict_mode = false, filename = true))`;
+/** The CSV reader's default max_line_size (bytes). */
+const CSV_MAX_LINE_BYTES = 2_097_152;
+/**
+ * Batches at least this large (UTF-16 units) go through files; smaller ones are bound as a string, which costs less
+ * than writing and deleting files.
+ */
+const FILE_BATCH_CHARS = 64 * 1024;
 const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 16384';
 
 /** DuckDB types that come back from Parquet unchanged, so the view need not cast them (keeps filter pushdown). */
@@ -101,8 +124,10 @@ interface Source {
   readonly quarantine: TableLayout;
   /** SELECT over NDJSON_SOURCE: the columns, `__error_column`, `__error`, then `__raw_<col>` (row-conversion.ts). */
   readonly conversion: string;
-  /** The same conversion with a fast path for rows in the common forms (row-conversion.ts), for single bodies. */
+  /** The same conversion with a fast path for rows in the common forms (row-conversion.ts), body bound as $1. */
   readonly plan: ConversionPlan;
+  /** `plan` reading the body from the file named by $1. */
+  readonly filePlan: ConversionPlan;
   /** MergeTree family semantics of the data source (merge-semantics.ts). */
   readonly rules: EngineRules;
 }
@@ -117,7 +142,7 @@ interface QueuedAppend {
 /** Upper bound for the bodies written as one batch (UTF-16 length; the Events API caps a request at 10 MB). */
 const MAX_BATCH_CHARS = 32 * 1024 * 1024;
 
-/** A converted batch: the temp table holding it, how to empty it, and the counts per request. */
+/** A converted batch: the temp table holding it, how to empty it, and the counts per body. */
 interface Batch {
   readonly table: string;
   readonly clear: string;
@@ -179,8 +204,7 @@ export class Storage {
   private readonly rules = new Map<string, EngineRules>();
   private readonly knownDirs = new Set<string>();
   private queue: QueuedAppend[] = [];
-  /** Whether the row conversion outputs `__n`, which per-request counts of a batched conversion need. */
-  private batchable = false;
+  private batchFiles = 0;
 
   private constructor(
     private readonly db: Database,
@@ -210,7 +234,8 @@ export class Storage {
     );
     const conversion = buildNdjsonConversion(ds.columns, NDJSON_SOURCE, { translateExpr });
     const plan = planNdjsonConversion(ds.columns, { translateExpr });
-    return { ds, table, quarantine, conversion, plan, rules: engineRules(ds, table, translateExpr) };
+    const filePlan = planNdjsonConversion(ds.columns, { translateExpr }, NDJSON_FILE_SOURCE);
+    return { ds, table, quarantine, conversion, plan, filePlan, rules: engineRules(ds, table, translateExpr) };
   }
 
   private register(source: Source): void {
@@ -235,7 +260,6 @@ export class Storage {
     for (const r of repairs) storage.opts.log(`write-ahead log: ${r}`);
     try {
       for (const ds of datasources) storage.register(storage.sourceOf(ds));
-      storage.batchable = await conversionKeepsLineNumbers(db);
       await storage.removeOrphans();
       await db.withConnection(async (s) => {
         await s.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL}`);
@@ -244,7 +268,7 @@ export class Storage {
           const { source, records: recs } = group;
           try {
             const body = recs.map((r) => r.body).join('\n');
-            const batch = await storage.convert(s, source, body, [body]);
+            const batch = await storage.convert(s, source, [body]);
             storage.addCounts(await storage.insertBatch(s, source, batch, recs[0]!.seq, Buffer.byteLength(body), batch.results[0]!));
             await s.run(batch.clear);
           } catch (e) {
@@ -549,37 +573,63 @@ export class Storage {
   // --- ingest -------------------------------------------------------------------------------------------------
 
   /**
-   * Runs the row conversion of `body` (the `parts` joined by newlines) into a temp table and counts good and
-   * quarantined rows per part. One part goes through the fast plan; several need line numbers to tell their rows
-   * apart, which only the full conversion keeps.
+   * Runs the row conversion of `bodies` (joined by newlines) into the plan's temp table, and counts good and
+   * quarantined rows per body: the conversion numbers the lines, and body i owns a known range of them.
    */
-  private async convert(s: Session, source: Source, body: string, parts: readonly string[]): Promise<Batch> {
-    if (parts.length === 1) {
-      const counts = await runNdjsonConversion(source.plan, s, body);
-      return { table: `temp.${quoteIdent(source.plan.table)}`, clear: source.plan.clear, results: [counts] };
+  private async convert(s: Session, source: Source, bodies: readonly string[]): Promise<Batch> {
+    let chars = 0;
+    for (const b of bodies) chars += b.length;
+    const viaFiles = chars >= FILE_BATCH_CHARS && !/[*?[\]{}]/.test(this.dataDir) && bodies.every(csvReadable);
+    const plan = viaFiles ? source.filePlan : source.plan;
+    const batch = { table: `temp.${quoteIdent(plan.table)}`, clear: plan.clear };
+    let total: AppendResult;
+    if (!viaFiles) total = await runNdjsonConversion(plan, s, bodies.length === 1 ? bodies[0]! : bodies.join('\n'));
+    else {
+      const dir = join(this.dataDir, INGEST_DIR, String(++this.batchFiles));
+      await mkdir(dir);
+      try {
+        let line = 1;
+        for (const b of bodies) {
+          await writeFile(join(dir, `${line}.ndjson`), b);
+          line += countLines(b);
+        }
+        total = await runNdjsonConversion(plan, s, join(dir, '*.ndjson'));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
-    await s.run(`CREATE OR REPLACE TEMP TABLE __batch AS ${source.conversion}`, [body]);
-    const batch = { table: 'temp.__batch', clear: 'DROP TABLE IF EXISTS temp.__batch' };
-    const counts = 'count(*) FILTER (WHERE len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0)';
-    const ranges: string[] = [];
+    if (bodies.length === 1) return { ...batch, results: [total] };
+    // Grouped by `__n` in DuckDB (few groups: a batch bound as a string is small, and from files `__n` is per
+    // body), then each group goes to the body whose lines hold it; cheaper than a range join.
+    const starts: number[] = [];
     let first = 1;
-    parts.forEach((p, i) => {
-      const lines = countLines(p);
-      ranges.push(`(${i}, ${first}, ${first + lines - 1})`);
-      first += lines;
-    });
+    for (const b of bodies) {
+      starts.push(first);
+      first += countLines(b);
+    }
     const r = await s.query(
-      `SELECT r.i, ${counts} FROM temp.__batch b JOIN (VALUES ${ranges.join(', ')}) r(i, lo, hi) ON b.__n BETWEEN r.lo AND r.hi GROUP BY r.i`,
+      `SELECT __n, count(*) FILTER (WHERE len(__error) = 0), count(*) FILTER (WHERE len(__error) > 0) FROM ${batch.table} GROUP BY __n`,
     );
-    const results = parts.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
-    for (const [i, good, bad] of r.rows) results[Number(i)] = { successfulRows: Number(good), quarantinedRows: Number(bad) };
+    const results = bodies.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
+    for (const [n, good, bad] of r.rows) {
+      const line = Number(n);
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= line) lo = mid;
+        else hi = mid - 1;
+      }
+      results[lo]!.successfulRows += Number(good);
+      results[lo]!.quarantinedRows += Number(bad);
+    }
     return { ...batch, results };
   }
 
   /**
    * Writes queued appends, one data source at a time: one conversion for all of its queued bodies (the
-   * conversion's cost is mostly per statement, ~100 ms measured for one row), one WAL record per request, one
-   * transaction. Runs under the write lock.
+   * conversion's cost is mostly per statement: ~10 ms for one row), one WAL write, one transaction. Runs under the
+   * write lock.
    */
   private async drainQueue(): Promise<void> {
     // Only what is queued now: later arrivals wait behind a flush or merge swap already waiting for the lock.
@@ -591,7 +641,7 @@ export class Storage {
       const rest: QueuedAppend[] = [];
       let chars = 0;
       for (const q of todo) {
-        const fits = batch.length === 0 || (this.batchable && chars + q.body.length <= MAX_BATCH_CHARS);
+        const fits = batch.length === 0 || chars + q.body.length <= MAX_BATCH_CHARS;
         if (q.source === source && fits) {
           batch.push(q);
           chars += q.body.length;
@@ -611,26 +661,23 @@ export class Storage {
 
   private applyAppends(source: Source, bodies: readonly string[]): Promise<AppendResult[]> {
     return this.db.withConnection(async (s) => {
-      const body = bodies.length === 1 ? bodies[0]! : bodies.join('\n');
       let batch: Batch | null = null;
       try {
-        batch = await this.convert(s, source, body, bodies);
+        batch = await this.convert(s, source, bodies);
         const results = batch.results;
         const total = results.reduce(
           (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
           { successfulRows: 0, quarantinedRows: 0 },
         );
         if (total.successfulRows + total.quarantinedRows === 0) return results;
+        const kept = bodies.filter((_b, i) => results[i]!.successfulRows + results[i]!.quarantinedRows > 0);
         // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
         await s.run('BEGIN TRANSACTION');
-        const logged: { seq: number; length: number }[] = [];
+        let logged: { seq: number; length: number; bodyBytes: number }[] = [];
         try {
-          for (let i = 0; i < bodies.length; i++) {
-            if (results[i]!.successfulRows + results[i]!.quarantinedRows > 0) {
-              logged.push(await this.wal.append(source.ds.name, bodies[i]!));
-            }
-          }
-          const added = await this.insertBatch(s, source, batch, logged[0]!.seq, Buffer.byteLength(body), total);
+          logged = await this.wal.appendAll(source.ds.name, kept);
+          const bytes = logged.reduce((n, l) => n + l.bodyBytes, 0);
+          const added = await this.insertBatch(s, source, batch, logged[0]!.seq, bytes, total);
           await s.run('COMMIT');
           this.addCounts(added);
         } catch (e) {
@@ -1050,6 +1097,9 @@ export class Storage {
 
   /** Deletes part files and temp files the manifest does not list (interrupted flushes/merges, retired parts). */
   private async removeOrphans(): Promise<void> {
+    // Batches being converted when the process stopped (their rows are in the WAL, or were never acknowledged).
+    await rm(join(this.dataDir, INGEST_DIR), { recursive: true, force: true });
+    await mkdir(join(this.dataDir, INGEST_DIR));
     const live = new Set<string>();
     for (const st of Object.values(this.manifest.tables)) for (const p of st.parts) live.add(p.file);
     const names = new Set([...this.tables.keys(), ...Object.keys(this.manifest.tables)]);
@@ -1134,20 +1184,28 @@ function parquetScan(dataDir: string, parts: readonly PartInfo[]): string {
   return `read_parquet([${files}], hive_partitioning = false)`;
 }
 
+/**
+ * Whether DuckDB's CSV reader (NDJSON_FILE_SOURCE) reads `body` into the lines `string_split(body, chr(10))` makes,
+ * up to blank lines (which the conversion drops): no NUL, no delimiter, no CR but in CRLF, no line too long.
+ */
+function csvReadable(body: string): boolean {
+  if (body.includes('\0') || body.includes('\x1f')) return false;
+  for (let i = body.indexOf('\r'); i !== -1; i = body.indexOf('\r', i + 1)) if (body.charCodeAt(i + 1) !== 10) return false;
+  // A UTF-16 unit is at most 3 bytes of UTF-8.
+  if (body.length * 3 <= CSV_MAX_LINE_BYTES) return true;
+  for (let start = 0; ; ) {
+    const end = body.indexOf('\n', start);
+    if (((end === -1 ? body.length : end) - start) * 3 > CSV_MAX_LINE_BYTES) return false;
+    if (end === -1) return true;
+    start = end + 1;
+  }
+}
+
 /** Lines `string_split(body, chr(10))` makes of `body`. */
 function countLines(body: string): number {
   let n = 1;
   for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) n++;
   return n;
-}
-
-async function conversionKeepsLineNumbers(db: Database): Promise<boolean> {
-  const probe = buildNdjsonConversion(
-    [{ name: 'x', type: 'String', nullable: false, jsonpath: '$.x', defaultExpr: null, codec: null }],
-    NDJSON_SOURCE,
-  );
-  const r = await db.query(`SELECT * FROM (${probe}) LIMIT 0`, { params: [''] });
-  return r.columns.some((c) => c.name === '__n');
 }
 
 /** Consecutive WAL records of one data source that replay into the same tables, to convert as one batch. */

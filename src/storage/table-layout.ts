@@ -5,7 +5,7 @@ import { duckdbType } from '../sql/types.ts';
 
 export interface StoredColumn {
   readonly name: string;
-  /** DuckDB type, e.g. `TIMESTAMP_S`, `VARCHAR[]`. */
+  /** DuckDB type, e.g. `TIMESTAMP` (a DateTime, sql/types.ts), `VARCHAR[]`. */
   readonly type: string;
 }
 

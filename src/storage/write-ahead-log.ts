@@ -30,18 +30,19 @@ export interface WalReplay {
 const segmentName = (firstSeq: number) => `wal-${String(firstSeq).padStart(20, '0')}.log`;
 
 export function encodeRecord(r: WalRecord): Buffer {
-  const name = Buffer.from(r.datasource, 'utf8');
-  const body = Buffer.from(r.body, 'utf8');
-  const payload = Buffer.allocUnsafe(10 + name.length + body.length);
-  payload.writeBigUInt64BE(BigInt(r.seq), 0);
-  payload.writeUInt16BE(name.length, 8);
-  name.copy(payload, 10);
-  body.copy(payload, 10 + name.length);
-  const header = Buffer.allocUnsafe(HEADER);
-  header.writeUInt32BE(MAGIC, 0);
-  header.writeUInt32BE(payload.length, 4);
-  header.writeUInt32BE(crc32(payload), 8);
-  return Buffer.concat([header, payload]);
+  return Buffer.concat(recordChunks(r.seq, Buffer.from(r.datasource, 'utf8'), Buffer.from(r.body, 'utf8')));
+}
+
+/** A record as [header + seq + name, body], so a large body is written without being copied. */
+function recordChunks(seq: number, name: Buffer, body: Buffer): [Buffer, Buffer] {
+  const head = Buffer.allocUnsafe(HEADER + 10 + name.length);
+  head.writeBigUInt64BE(BigInt(seq), HEADER);
+  head.writeUInt16BE(name.length, HEADER + 8);
+  name.copy(head, HEADER + 10);
+  head.writeUInt32BE(MAGIC, 0);
+  head.writeUInt32BE(10 + name.length + body.length, 4);
+  head.writeUInt32BE(crc32(body, crc32(head.subarray(HEADER))), 8);
+  return [head, body];
 }
 
 /** Decodes records until the end or the first damaged one; `validBytes` is where a torn tail starts. */
@@ -122,21 +123,39 @@ export class WriteAheadLog {
   }
 
   /** Appends a record (not yet fsynced; see sync()); returns its seq and size. Callers serialise appends. */
-  async append(datasource: string, body: string): Promise<{ seq: number; length: number }> {
-    const seq = this.seq + 1;
-    const rec = encodeRecord({ seq, datasource, body });
+  async append(datasource: string, body: string | Buffer): Promise<{ seq: number; length: number }> {
+    const { seq, length } = (await this.appendAll(datasource, [body]))[0]!;
+    return { seq, length };
+  }
+
+  /**
+   * Appends one record per body with one write (group commit); returns their seqs, record sizes and body sizes
+   * (UTF-8 bytes), in order.
+   */
+  async appendAll(datasource: string, bodies: readonly (string | Buffer)[]): Promise<{ seq: number; length: number; bodyBytes: number }[]> {
+    const name = Buffer.from(datasource, 'utf8');
+    const chunks: Buffer[] = [];
+    const out: { seq: number; length: number; bodyBytes: number }[] = [];
+    let total = 0;
+    bodies.forEach((b, i) => {
+      const [head, body] = recordChunks(this.seq + 1 + i, name, typeof b === 'string' ? Buffer.from(b, 'utf8') : b);
+      chunks.push(head, body);
+      out.push({ seq: this.seq + 1 + i, length: head.length + body.length, bodyBytes: body.length });
+      total += head.length + body.length;
+    });
     try {
-      await this.fh.write(rec);
+      const { bytesWritten } = await this.fh.writev(chunks);
+      if (bytesWritten !== total) throw new Error(`write-ahead log: short write (${bytesWritten} of ${total} bytes)`);
     } catch (e) {
       // A partial write (disk full) would hide every later record behind a damaged one at replay.
       await this.fh.truncate(this.end).catch(() => undefined);
       throw e;
     }
-    this.end += rec.length;
-    this.seq = seq;
-    this.bytes += rec.length;
+    this.end += total;
+    this.seq += bodies.length;
+    this.bytes += total;
     this.written++;
-    return { seq, length: rec.length };
+    return out;
   }
 
   /** Takes back the record just appended (its rows could not be made visible); callers still hold the lock. */

@@ -196,8 +196,8 @@ describe('whole lines', () => {
   it('drops blank lines, tolerates CRLF and a BOM, numbers lines', async () => {
     const rows = await convertLines(cols, '\uFEFF{"a":"x","n":1}\r\n\r\n   \n{"a":"y"}\n');
     expect(rows).toEqual([
-      { a: 'x', n: 1, __error_column: [], __error: [], __raw_a: null, __raw_n: null },
-      { a: 'y', n: null, __error_column: [], __error: [], __raw_a: null, __raw_n: null },
+      { a: 'x', n: 1, __error_column: [], __error: [], __raw_a: null, __raw_n: null, __n: '1' },
+      { a: 'y', n: null, __error_column: [], __error: [], __raw_a: null, __raw_n: null, __n: '4' },
     ]);
   });
   const whole: [string, string, string][] = [
@@ -212,7 +212,7 @@ describe('whole lines', () => {
   ];
   it.each(whole)('%s', async (line, message, column) => {
     const rows = await convertLines(cols, line);
-    expect(rows).toEqual([{ a: null, n: null, __error_column: [column], __error: [message], __raw_a: null, __raw_n: null }]);
+    expect(rows).toEqual([{ a: null, n: null, __error_column: [column], __error: [message], __raw_a: null, __raw_n: null, __n: '1' }]);
   });
   it('quarantined rows keep raw values as Python str()', async () => {
     const rows = await convertLines(cols, '{"a":{"k":[1,true]},"n":"7"}');
@@ -224,6 +224,7 @@ describe('whole lines', () => {
         __error: [typeMsg('7', 'n', 'string', 'Nullable(Int32)')],
         __raw_a: "{'k': [1, True]}",
         __raw_n: '7',
+        __n: '1',
       },
     ]);
   });
@@ -347,6 +348,7 @@ describe('EV-charging tutorial schema (seed/)', () => {
       __error_column: [],
       __error: [],
       ...Object.fromEntries(ev.map((c) => [`__raw_${c.name}`, null])),
+      __n: '1',
     });
     // The number check comes before the DateTime check and stops the row (SRV order).
     expect(rows[1]).toMatchObject({
