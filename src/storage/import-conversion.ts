@@ -75,10 +75,11 @@ function castText(raw: string, duck: string): string {
   if (TIMESTAMP.test(duck)) {
     // ClickHouse reads DateTime fields best effort: `YYYY-MM-DD hh:mm:ss`, ISO 8601 with T/Z/offsets, unix seconds.
     const t = `trim(${raw})`;
-    return (
-      `CAST(CASE WHEN regexp_full_match(${t}, '[0-9]{1,10}') THEN timezone('UTC', to_timestamp(CAST(${t} AS BIGINT))) ` +
-      `ELSE timezone('UTC', TRY_CAST(${t} AS TIMESTAMPTZ)) END AS ${duck})`
-    );
+    const value =
+      `CASE WHEN regexp_full_match(${t}, '[0-9]{1,10}') THEN timezone('UTC', to_timestamp(CAST(${t} AS BIGINT))) ` +
+      `ELSE timezone('UTC', TRY_CAST(${t} AS TIMESTAMPTZ)) END`;
+    // DateTime (DuckDB TIMESTAMP) holds whole seconds: ClickHouse drops the fraction.
+    return duck === 'TIMESTAMP' ? `CAST(date_trunc('second', ${value}) AS ${duck})` : `CAST(${value} AS ${duck})`;
   }
   if (duck === 'BOOLEAN') return `CASE lower(trim(${raw})) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END`;
   if (duck === 'VARCHAR') return raw;

@@ -224,3 +224,16 @@ describe('@tinybirdco/sdk round trip', () => {
     await expect(api.truncateDatasource('nope')).rejects.toMatchObject({ statusCode: 404 });
   });
 });
+
+describe('CSV DateTime values', () => {
+  it('drop fractional seconds, as ClickHouse does for DateTime', async () => {
+    const created = await call('/v0/datasources', form({ name: 'stamps', mode: 'create', schema: 'id Int32 `json:$.id`, ts DateTime `json:$.ts`' }));
+    expect(created.status).toBe(200);
+    const r = await call('/v0/datasources?name=stamps&mode=append&format=csv', { method: 'POST', body: '1,2024-05-01 10:00:00.9\n2,2024-05-01T10:00:01Z\n' });
+    expect(r.status).toBe(200);
+    expect(await sql('SELECT id, ts FROM stamps ORDER BY id')).toEqual([
+      { id: 1, ts: '2024-05-01 10:00:00' },
+      { id: 2, ts: '2024-05-01 10:00:01' },
+    ]);
+  });
+});
