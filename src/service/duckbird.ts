@@ -16,7 +16,8 @@ import { pipeTemplateInfo, type PipeTemplateInfo } from './template-vars.ts';
 import { loadFixtures } from './fixtures.ts';
 import { runQuery, translateDbError } from './run-query.ts';
 import { validateProject } from './validate-project.ts';
-import { finalViewNames, pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
+import { finalViewNames, nodeQuery, pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
+import { clickhouseType } from '../sql/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { TokenStore } from './tokens.ts';
 import { checkReadableTables, restrictQuery } from './read-access.ts';
@@ -32,8 +33,16 @@ export interface QueryOutcome {
   readonly bytesRead?: number;
 }
 
+/** A node's output column as `GET /v0/pipes/<name>` lists it (spec §3.8 `columns: [{name, type}]`). */
+export interface NodeColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
 export class Duckbird {
   private readonly templateInfo = new Map<string, PipeTemplateInfo>();
+  /** Output columns per pipe and node name, for the project being served (cleared when it is replaced). */
+  private readonly columnsCache = new Map<string, Promise<ReadonlyMap<string, readonly NodeColumn[]>>>();
 
   private constructor(
     readonly config: Config,
@@ -83,6 +92,7 @@ export class Duckbird {
   replaceProject(project: Project): void {
     this.current = project;
     this.templateInfo.clear();
+    this.columnsCache.clear();
   }
 
   /** Template parameters and warnings of a pipe (cached until the project is replaced). */
@@ -93,6 +103,34 @@ export class Duckbird {
       this.templateInfo.set(name, info);
     }
     return info;
+  }
+
+  /**
+   * Output columns of every node of a pipe: each node rendered in template test mode (placeholder parameters, as
+   * Tinybird checks templates) and described by DuckDB, with ClickHouse type names as the query `meta` gives them.
+   * A node that does not render or bind (an `error()` branch, a missing table) has no columns.
+   */
+  pipeColumns(name: string): Promise<ReadonlyMap<string, readonly NodeColumn[]>> {
+    // describeNodes reads the project before its first await, and replaceProject clears the cache: an entry always
+    // belongs to the project being served.
+    let cached = this.columnsCache.get(name);
+    if (!cached) this.columnsCache.set(name, (cached = this.describeNodes(name)));
+    return cached;
+  }
+
+  private async describeNodes(name: string): Promise<ReadonlyMap<string, readonly NodeColumn[]>> {
+    const pipe = requirePipe(this.project, name);
+    const ctx: RenderContext = { ...this.renderContext({}), testMode: true };
+    const out = new Map<string, readonly NodeColumn[]>();
+    for (const node of pipe.nodes) {
+      try {
+        const { result } = await this.execute(`DESCRIBE ${nodeQuery(ctx, pipe, node)}`);
+        out.set(node.name, result.rows.map((r) => ({ name: String(r[0]), type: clickhouseType(String(r[1])) })));
+      } catch {
+        out.set(node.name, []);
+      }
+    }
+    return out;
   }
 
   datasource(name: string): DatasourceFile | undefined {
@@ -148,6 +186,15 @@ export class Duckbird {
   /** Runs DuckDB SQL over the live data; `countBeforeLimit` adds `rowsBeforeLimit` when the query has a LIMIT. */
   execute(sql: string, countBeforeLimit = false): Promise<QueryOutcome> {
     return runQuery(this.db, this.storage, sql, this.config.query_timeout_ms, countBeforeLimit);
+  }
+
+  /**
+   * DuckDB's physical plan of translated SQL, for `explain=true` on `/v0/sql` (spec §4.1). It is DuckDB's plan
+   * text, not ClickHouse's EXPLAIN output: the plan is of the query duckbird really runs.
+   */
+  async explain(sql: string): Promise<string> {
+    const { result } = await this.execute(`EXPLAIN ${sql}`);
+    return result.rows.map((r) => String(r[1])).join('\n');
   }
 
   /** The query's rows as a Parquet file, written by DuckDB inside the data dir (the only place it may write). */

@@ -31,8 +31,8 @@ export function nodeParams(node: PipeNode): ParamMeta[] {
   }
 }
 
-function nodeJson(pipe: PipeFile, node: PipeNode): Record<string, unknown> {
-  return {
+function nodeJson(pipe: PipeFile, node: PipeNode, columns: PipeJsonOptions['columns']): Record<string, unknown> {
+  const out: Record<string, unknown> = {
     id: resourceId('node', `${pipe.name}.${node.name}`),
     name: node.name,
     sql: node.sql,
@@ -44,11 +44,15 @@ function nodeJson(pipe: PipeFile, node: PipeNode): Record<string, unknown> {
     params: nodeParams(node).map(paramJson),
     dependencies: [],
   };
+  if (columns) out.columns = columns.get(node.name) ?? [];
+  return out;
 }
 
 export interface PipeJsonOptions {
   readonly baseUrl: string;
   readonly classicEndpoints: boolean;
+  /** Output columns per node name (`GET /v0/pipes/<name>` only; the list leaves them out, as Tinybird's). */
+  readonly columns?: ReadonlyMap<string, readonly { readonly name: string; readonly type: string }[]>;
 }
 
 export function pipeJson(pipe: PipeFile, opts: PipeJsonOptions): Record<string, unknown> {
@@ -64,7 +68,7 @@ export function pipeJson(pipe: PipeFile, opts: PipeJsonOptions): Record<string, 
     copy_schedule: pipe.copySchedule,
     copy_mode: pipe.copyMode,
     materialized_datasource: pipe.materializedDatasource,
-    nodes: pipe.nodes.map((n) => nodeJson(pipe, n)),
+    nodes: pipe.nodes.map((n) => nodeJson(pipe, n, opts.columns)),
     url: `${opts.baseUrl}/v0/pipes/${pipe.name}.json`,
   };
 }

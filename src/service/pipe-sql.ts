@@ -16,6 +16,8 @@ export interface RenderContext {
   readonly classicEndpoints: boolean;
   /** Data sources whose `FINAL` reads a deduplicating view (see `finalViewNames`). */
   readonly finalViews: ReadonlySet<string>;
+  /** Render templates with placeholder parameter values (spec §8.2), to learn a node's columns without a request. */
+  readonly testMode?: boolean;
 }
 
 /** ClickHouse SQL after rendering, with the values of the `{name: Type}` parameters `tb_secret` renders. */
@@ -50,7 +52,7 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** Renders one node's SQL template (if it is one) into ClickHouse SQL. */
 export function renderNode(ctx: RenderContext, pipe: PipeFile, node: PipeNode): Rendered {
   if (!isTemplate(node.sql)) return { sql: node.sql };
-  const r = renderTemplate(node.sql, ctx.vars, { secrets: ctx.secrets, nodeName: node.name, pipeName: pipe.name });
+  const r = renderTemplate(node.sql, ctx.vars, { secrets: ctx.secrets, nodeName: node.name, pipeName: pipe.name, testMode: ctx.testMode === true });
   return { sql: r.sql, queryParams: r.queryParams };
 }
 
@@ -111,7 +113,7 @@ export function pipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly st
   if (stack.length > 0 || findPipe(ctx.project, pipe.name) !== pipe) return buildPipeQuery(ctx, pipe, stack);
   let cache = endpointCache.get(ctx.project);
   if (!cache) endpointCache.set(ctx.project, (cache = new Map()));
-  const key = `${pipe.name}\u0000${ctx.classicEndpoints}\u0000${varsKey(ctx.vars)}`;
+  const key = `${pipe.name}\u0000${ctx.classicEndpoints}\u0000${ctx.testMode === true}\u0000${varsKey(ctx.vars)}`;
   let sql = cache.get(key);
   if (sql === undefined) {
     sql = buildPipeQuery(ctx, pipe, stack);
@@ -129,6 +131,12 @@ function buildPipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly stri
   const sql = renderNode(ctx, pipe, node);
   const restricted: PipeFile = { ...pipe, nodes: pipe.nodes.slice(0, idx) };
   return resolveQuery(ctx, restricted, sql, [...stack, pipe.name]);
+}
+
+/** DuckDB SQL of one node of `pipe` as it reads the nodes before it (for its columns in the pipe metadata). */
+export function nodeQuery(ctx: RenderContext, pipe: PipeFile, node: PipeNode): string {
+  const restricted: PipeFile = { ...pipe, nodes: pipe.nodes.slice(0, pipe.nodes.indexOf(node)) };
+  return resolveQuery(ctx, restricted, renderNode(ctx, pipe, node), [pipe.name]);
 }
 
 export function requirePipe(project: Project, name: string): PipeFile {

@@ -11,6 +11,7 @@ import { pipeVars } from '../../service/template-vars.ts';
 import { hasScope, isAdmin, mayReadPipe, type Principal } from '../../service/scopes.ts';
 import { findPipeByNameOrId, pipeJson } from '../../service/pipe-metadata.ts';
 import { openApiDocument } from '../../service/openapi.ts';
+import { dropPipe } from '../../service/drop-pipe.ts';
 import { ForbiddenResourceError } from '../../service/read-access.ts';
 
 const FORMATS: Record<string, PipeFormat> = { json: 'JSON', csv: 'CSVWithNames', ndjson: 'JSONEachRow', parquet: 'Parquet', prometheus: 'Prometheus' };
@@ -74,7 +75,8 @@ export function pipesRouter(app: Duckbird, bodyLimit: string): Router {
     const pipe = findPipeByNameOrId(app.project, name);
     if (!pipe) throw new NotFoundError(`Pipe '${name}' not found`);
     if (!mayReadPipe(principal, pipe.name)) throw new ForbiddenResourceError(`token has no READ scope for ${name}`);
-    res.json(pipeJson(pipe, { baseUrl: baseUrl(req), classicEndpoints: app.config.classic_endpoints }));
+    const columns = await app.pipeColumns(pipe.name);
+    res.json(pipeJson(pipe, { baseUrl: baseUrl(req), classicEndpoints: app.config.classic_endpoints, columns }));
   };
 
   const datafile = async (req: Request, res: Response, name: string) => {
@@ -99,6 +101,12 @@ export function pipesRouter(app: Duckbird, bodyLimit: string): Router {
       .filter((p) => endpointNode(p, app.config.classic_endpoints) && mayReadPipe(principal, p.name))
       .map((pipe) => ({ pipe, params: app.pipeTemplateInfo(pipe.name).params }));
     res.json(openApiDocument(pipes, baseUrl(req)));
+  });
+
+  // Every pipe is a datafile, so dropPipe always refuses (its comment says why); the error middleware answers.
+  router.delete('/v0/pipes/:name', async (req) => {
+    const principal = await authenticate(app, req, { handler: 'APIPipeHandler' });
+    dropPipe(app.project, principal, String(req.params.name));
   });
 
   const bodies = [express.urlencoded({ extended: false, limit: bodyLimit }), express.json({ limit: bodyLimit })];

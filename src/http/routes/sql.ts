@@ -17,6 +17,8 @@ class InvalidFormatError extends AppError {
   }
 }
 
+const isTrue = (v: string | undefined): boolean => v !== undefined && ['true', '1'].includes(v.toLowerCase());
+
 function sqlFromRequest(req: Request): string {
   if (req.method === 'GET') {
     const q = firstValue(requestParams(req), 'q');
@@ -49,6 +51,11 @@ export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
     const { sql, format } = app.prepareSql(raw, vars, firstValue(params, 'pipeline'), principal);
     const fmt = format === null ? 'JSON' : ALLOWED.find((f) => f.toLowerCase() === format.toLowerCase());
     if (!fmt) throw new InvalidFormatError();
+    if (isTrue(firstValue(params, 'explain'))) {
+      // spec §4.1 names `explain=true` without its answer; ours is the translated SQL and DuckDB's plan (README).
+      res.json({ query: sql, explain: await app.explain(sql) });
+      return;
+    }
     const opts = { quote64bitIntegers: zeroOrOne(params, 'output_format_json_quote_64bit_integers'), quoteDenormals: zeroOrOne(params, 'output_format_json_quote_denormals') };
     await sendQuery(app, res, sql, fmt, opts);
   };
