@@ -1,5 +1,5 @@
 import { parseTemplate, type Chunk } from './parse-template.ts';
-import type { Expr } from './py-ast.ts';
+import { childNodes, type Expr } from './py-ast.ts';
 import { parseExcept, parseExpression, parseFor, parseSetStatement } from './py-parser.ts';
 import { VALID_CUSTOM_FUNCTION_NAMES } from './sandbox.ts';
 import { NAMESPACE_NAMES, RESERVED_VARS } from './template-variables.ts';
@@ -145,40 +145,9 @@ function metaKwargs(kwargs: Record<string, unknown>): Record<string, MetaValue> 
 }
 
 function children(e: Expr): Node[] {
-  switch (e.kind) {
-    case 'Call':
-      return [e.func, ...e.args, ...e.keywords.map((k) => ({ kind: 'keyword' as const, arg: k.arg, value: k.value }))];
-    case 'BinOp':
-      return [e.left, e.right];
-    case 'UnaryOp':
-      return [e.operand];
-    case 'BoolOp':
-      return e.values;
-    case 'Compare':
-      return [e.left, ...e.comparators];
-    case 'Attribute':
-      return [e.value];
-    case 'Subscript':
-      return [e.value, e.slice];
-    case 'Slice':
-      return [e.lower, e.upper, e.step].filter((x): x is Expr => x !== null);
-    case 'List':
-    case 'Tuple':
-    case 'Set':
-      return e.elts;
-    case 'Dict':
-      return [...e.keys, ...e.values];
-    case 'IfExp':
-      return [e.test, e.body, e.orelse];
-    case 'JoinedStr':
-      return e.values;
-    case 'FormattedValue':
-      return e.formatSpec ? [e.value, e.formatSpec] : [e.value];
-    case 'Starred':
-      return [e.value];
-    default:
-      return [];
-  }
+  // Keyword arguments stay visible as nodes: `Int32(x, description='...')` is read through them.
+  if (e.kind === 'Call') return [e.func, ...e.args, ...e.keywords.map((k) => ({ kind: 'keyword' as const, arg: k.arg, value: k.value }))];
+  return childNodes(e);
 }
 
 const EMBEDDED = /\{\{(.*?)\}\}/g;
