@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AppError, CustomTemplateError } from '../errors.ts';
+import { QueryError } from '../service/run-query.ts';
 
 const DOCS = 'https://docs.tinybird.co';
 
@@ -46,6 +47,7 @@ export function errorMiddleware(log: (msg: string) => void): ErrorRequestHandler
       status = err.status;
       message = err.message;
       extra = err.extra;
+      if (err instanceof QueryError && err.dbCode !== undefined && !res.headersSent) res.setHeader('X-DB-Exception-Code', String(err.dbCode));
     } else if (bp.type === 'entity.too.large') {
       status = 413;
       message = 'The request body is too large (controlled by the max_body_mb setting)';

@@ -1,13 +1,17 @@
 // Runs one translated query against the live data, and turns DuckDB failures into errors a ClickHouse user reads.
-import { AppError, BadRequestError, TimeoutError } from '../errors.ts';
+import { AppError, TimeoutError } from '../errors.ts';
+import { clickhouseErrorOf } from '../sql/index.ts';
 import { QueryTimeoutError, type Database, type QueryResult } from '../engine/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { QueryOutcome } from './duckbird.ts';
 import { planRowsBeforeLimit, type LimitPlan } from './rows-before-limit.ts';
 
 export class QueryError extends AppError {
-  constructor(message: string, status: 400 | 403 = 400) {
+  /** ClickHouse's error code, sent as `X-DB-Exception-Code` (spec §3.6). */
+  readonly dbCode: number | undefined;
+  constructor(message: string, status: 400 | 403 = 400, dbCode?: number) {
     super(status, message);
+    this.dbCode = dbCode;
   }
 }
 
@@ -18,13 +22,11 @@ export function translateDbError(e: unknown, timeoutMs: number): AppError {
     return new TimeoutError(`[Error] Timeout exceeded: elapsed more than ${timeoutMs / 1000} seconds, maximum: ${timeoutMs / 1000} (controlled by the query_timeout_ms setting)`);
   }
   const raw = e instanceof Error ? e.message : String(e);
-  const msg = raw.split('\n')[0]!.trim();
-  let m: RegExpExecArray | null;
-  if ((m = /^Catalog Error: Table with name (\S+) does not exist/.exec(msg))) return new QueryError(`Resource '${m[1]}' not found`, 403);
-  if ((m = /^Catalog Error: Scalar Function with name (\S+) does not exist/.exec(msg))) return new QueryError(`Unknown function ${m[1]}`);
-  if ((m = /^Binder Error: Referenced column "?([^"\s]+)"? not found/.exec(msg))) return new QueryError(`Missing columns: '${m[1]}' while processing query`);
-  const cleaned = msg.replace(/^(Binder|Parser|Conversion|Invalid Input|Out of Range|Catalog|Not implemented|Constraint|Type mismatch) Error: /, '');
-  return new BadRequestError(`[Error] ${cleaned}`);
+  const m = /^Catalog Error: Table with name (\S+) does not exist/.exec(raw);
+  // Unknown tables answer 403 as the Query API does for resources the token cannot see (spec §4.2).
+  if (m) return new QueryError(`Resource '${m[1]}' not found`, 403, 60);
+  const ch = clickhouseErrorOf(raw);
+  return new QueryError(`[Error] ${ch.message}`, 400, ch.code);
 }
 
 export async function runQuery(db: Database, storage: Storage, sql: string, timeoutMs: number, countBeforeLimit: boolean): Promise<QueryOutcome> {

@@ -243,3 +243,18 @@ describe('errors', () => {
     expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, DELETE, OPTIONS');
   });
 });
+
+describe('database errors', () => {
+  it('answers in ClickHouse words with the error code header', async () => {
+    const res = await get(`/v0/sql?q=${encodeURIComponent('SELECT nope FROM charging_sessions')}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-db-exception-code')).toBe('47');
+    const body = (await res.json()) as { error: string };
+    expect(body.error).toMatch(/^\[Error\] Unknown expression identifier `nope`.*\(UNKNOWN_IDENTIFIER\)$/);
+  });
+  it('answers 403 for an unknown table', async () => {
+    const res = await get(`/v0/sql?q=${encodeURIComponent('SELECT * FROM nope')}`);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toBe("Resource 'nope' not found");
+  });
+});
