@@ -51,9 +51,10 @@ export function errorMiddleware(log: (msg: string) => void): ErrorRequestHandler
     } else if (bp.type === 'entity.too.large') {
       status = 413;
       message = 'The request body is too large (controlled by the max_body_mb setting)';
-    } else if (bp.type && typeof bp.status === 'number' && bp.status < 500 && bp.expose) {
+    } else if (typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.expose) {
+      // body-parser's own 4xx: a body that does not parse, or a Content-Encoding whose data does not decode.
       status = bp.status;
-      message = (err as Error).message;
+      message = (err as { code?: string }).code?.startsWith('Z_') ? 'Invalid gzip body' : (err as Error).message;
     } else {
       const id = randomUUID();
       log(`request ${id} ${req.method} ${req.originalUrl} failed: ${(err as Error)?.stack ?? String(err)}`);
