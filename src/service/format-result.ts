@@ -204,11 +204,10 @@ export function formatPrettyCompact(result: QueryResult): string {
   const header = result.columns.map((c) => c.name);
   const body = result.rows.map((row) => row.map((v, i) => (v === null ? 'ᴺᵁᴸᴸ' : toText(v, result.columns[i]!.type))));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (l: string, fill: string, sep: string, r: string, cells: string[]) => l + cells.map((c, i) => fill + c.padEnd(widths[i]!, fill === '─' ? '─' : ' ') + fill).join(sep) + r + '\n';
-  let out = line('┌', '─', '┬', '┐', header.map((h) => h + '─'.repeat(0)));
-  for (const r of body) out += line('│', ' ', '│', '│', r);
-  out += line('└', '─', '┴', '┘', header.map(() => ''));
-  return out;
+  const top = `┌${header.map((h, i) => `─${h.padEnd(widths[i]!, '─')}─`).join('┬')}┐\n`;
+  const rows = body.map((r) => `│${r.map((c, i) => ` ${c.padEnd(widths[i]!)} `).join('│')}│\n`).join('');
+  const bottom = `└${widths.map((w) => '─'.repeat(w + 2)).join('┴')}┘\n`;
+  return top + rows + bottom;
 }
 
 /**

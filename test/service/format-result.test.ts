@@ -1,7 +1,7 @@
 // Output formats over real DuckDB values: the exact text ClickHouse would print (spec §3.5).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/engine/database.ts';
-import { formatCsv, formatJson, formatJsonEachRow, formatTsv, metaTypes } from '../../src/service/format-result.ts';
+import { formatCsv, formatJson, formatJsonEachRow, formatPrettyCompact, formatTsv, metaTypes } from '../../src/service/format-result.ts';
 
 let db: Database;
 beforeAll(async () => {
@@ -70,5 +70,10 @@ describe('formats', () => {
   });
   it('TSV', async () => {
     expect(formatTsv(await db.query("SELECT 'a\tb' AS s, 1 AS n"), false)).toBe('a\\tb\t1\n');
+  });
+  it('PrettyCompact', async () => {
+    expect(formatPrettyCompact(await db.query("SELECT * FROM (VALUES (1, 'abc'), (22, NULL)) t(n, s)"))).toBe(
+      '┌─n──┬─s────┐\n│ 1  │ abc  │\n│ 22 │ ᴺᵁᴸᴸ │\n└────┴──────┘\n',
+    );
   });
 });
