@@ -158,7 +158,16 @@ function validatePipe(
       typed = node;
     }
     const attrs = [...node.settings.keys()];
-    const missing = (required: string[]) => required.filter((r) => !node.settings.has(r));
+    const requireSettings = (kind: string, required: string[]) => {
+      const m = required.filter((r) => !node.settings.has(r));
+      if (m.length) {
+        throw new DatafileError(
+          path,
+          node.typeLine,
+          `Some ${kind} node params have been provided, but the following required ones are missing: [${m.map((x) => `'${x}'`).join(', ')}]`,
+        );
+      }
+    };
     const invalid = (kind: string, allowed: ReadonlySet<string>) => {
       const bad = attrs.find((a) => !allowed.has(a));
       if (bad !== undefined) {
@@ -166,25 +175,11 @@ function validatePipe(
       }
     };
     if (type === 'materialized') {
-      const m = missing(['datasource']);
-      if (m.length) {
-        throw new DatafileError(
-          path,
-          node.typeLine,
-          `Some materialized node params have been provided, but the following required ones are missing: [${m.map((x) => `'${x}'`).join(', ')}]`,
-        );
-      }
+      requireSettings('materialized', ['datasource']);
       invalid('Materialized', ATTRIBUTES.materialized!);
     }
     if (type === 'copy') {
-      const m = missing(['target_datasource']);
-      if (m.length) {
-        throw new DatafileError(
-          path,
-          node.typeLine,
-          `Some copy node params have been provided, but the following required ones are missing: [${m.map((x) => `'${x}'`).join(', ')}]`,
-        );
-      }
+      requireSettings('copy', ['target_datasource']);
       const mode = node.settings.get('mode');
       if (mode && mode !== 'append' && mode !== 'replace') {
         throw new DatafileError(path, node.typeLine, 'COPY node mode must be append or replace');

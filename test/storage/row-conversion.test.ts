@@ -3,6 +3,7 @@ import { SqlError } from '../../src/errors.ts';
 import { parseJsonPath, jsonPointer } from '../../src/storage/jsonpath.ts';
 import { buildNdjsonConversion, quarantineColumns } from '../../src/storage/row-conversion.ts';
 import { col, convertLines, convertOne, SOURCE } from './row-conversion-helpers.ts';
+import { CHARGING_SESSIONS } from './ev-charging.ts';
 
 const typeMsg = (value: string, c: string, type: string, expected: string, jp = `$.${c}`) =>
   `Strict type checking failed. Value ${value} on column '${c}' is a ${type} when a ${expected} was expected. While accessing jsonpath '${jp}'`;
@@ -317,18 +318,7 @@ describe('quarantineColumns (spec §2.5)', () => {
 });
 
 describe('EV-charging tutorial schema (seed/)', () => {
-  const ev = [
-    col('session_id', 'String'),
-    col('station_id', 'String'),
-    col('user_id', 'String'),
-    col('start_time', 'DateTime'),
-    col('end_time', 'DateTime'),
-    col('energy_consumed', 'Float64'),
-    col('amount_paid', 'Float64'),
-    col('charging_type', 'String'),
-    col('location', 'String'),
-    col('timestamp', 'DateTime'),
-  ];
+  const ev = CHARGING_SESSIONS.columns;
   it('converts the tutorial event and quarantines a bad one', async () => {
     const good =
       '{"session_id":"session123","station_id":"station456","user_id":"user789","start_time":"2024-01-26 10:00:00","end_time":"2024-01-26 11:00:00","energy_consumed":15.5,"amount_paid":10.00,"charging_type":"AC","location":"New York","timestamp":"2024-01-26 11:05:00"}';
