@@ -1,22 +1,37 @@
 import { bindArgs } from './bind-args.ts';
-import { MAX_SEQUENCE } from './evaluate.ts';
+import { MAX_SEQUENCE, binaryOp, callValue } from './evaluate.ts';
 import {
-  PyDict, PyError, PyFunction, PyTuple, floatOf, intOf, isFloat, isInt, isStr, pyIter, pyLess,
+  PyDict, PyError, PyFunction, PyTuple, floatOf, intOf, isFloat, isInt, isStr, pyEquals, pyIter, pyLess,
   pyRepr, pyStr, strOf, toFloat, truthy, typeName, type Kwargs, type PyValue,
 } from './values.ts';
 
-/** Python `float(str)`: surrounding whitespace, `_` between digits, inf/nan spellings. */
+/**
+ * Python's `int()`/`float()` and `re`'s `\d` take any Unicode decimal digit (`int('١٢')` is 12). Every script's
+ * digits are encoded as a run of ten code points from 0 to 9, so a digit's value is its distance from the run's start.
+ */
+export function asciiDigits(s: string): string {
+  return s.replace(/\p{Nd}/gu, (d) => {
+    if (d >= '0' && d <= '9') return d;
+    let cp = d.codePointAt(0)!;
+    let start = cp;
+    while (/^\p{Nd}$/u.test(String.fromCodePoint(start - 1))) start--;
+    cp = (cp - start) % 10;
+    return String(cp);
+  });
+}
+
+/** Python `float(str)`: surrounding whitespace, `_` between digits, inf/nan spellings, any script's digits. */
 export function parsePyFloat(s: string): number | undefined {
-  const t = s.trim();
+  const t = asciiDigits(s.trim());
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
   if (!/^[+-]?((\d(_?\d)*)?\.?\d(_?\d)*|\d(_?\d)*\.)([eE][+-]?\d(_?\d)*)?$/.test(t)) return undefined;
   return Number(t.replace(/_/g, ''));
 }
 
-/** Python `int(str)` in base 10. */
+/** Python `int(str)` in base 10 (any script's digits). */
 export function parsePyInt(s: string): bigint | undefined {
-  const t = s.trim();
+  const t = asciiDigits(s.trim());
   if (!/^[+-]?\d(_?\d)*$/.test(t)) return undefined;
   return BigInt(t.replace(/_/g, ''));
 }
@@ -47,15 +62,23 @@ export function pyFloat(v: PyValue): number {
   throw new PyError('TypeError', `float() argument must be a string or a real number, not '${typeName(v)}'`);
 }
 
+/** `key=` functions (lambdas included) are called through the evaluator, like any other callable. */
+function keyOf(key: PyValue | undefined): (x: PyValue) => PyValue {
+  return key === undefined || key === null ? (x) => x : (x) => callValue(key, [x], new Map());
+}
+
 function minMax(name: 'min' | 'max', args: PyValue[], kwargs: Kwargs): PyValue {
   const items = args.length === 1 ? pyIter(args[0]!) : args;
   if (!items.length) {
     if (kwargs.has('default')) return kwargs.get('default') ?? null;
     throw new PyError('ValueError', `${name}() arg is an empty sequence`);
   }
+  const key = keyOf(kwargs.get('key'));
   let best: PyValue = items[0] as PyValue;
+  let bestKey = key(best);
   for (const x of items.slice(1)) {
-    if (name === 'min' ? pyLess(x, best, '<') : pyLess(best, x, '>')) best = x;
+    const k = key(x);
+    if (name === 'min' ? pyLess(k, bestKey, '<') : pyLess(bestKey, k, '>')) [best, bestKey] = [x, k];
   }
   return best;
 }
@@ -137,10 +160,52 @@ const fns: Record<string, (args: PyValue[], kwargs: Kwargs) => PyValue> = {
     return Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]!)));
   },
   sorted: (args, kw) => {
-    const [it, reverse] = bindArgs('sorted', ['iterable', ['reverse', false]], args, kw);
-    const items = pyIter(it!);
-    items.sort((a, b) => (pyLess(a, b, '<') ? -1 : pyLess(b, a, '<') ? 1 : 0));
-    return truthy(reverse!) ? items.reverse() : items;
+    const [it, key, reverse] = bindArgs('sorted', ['iterable', ['key', null], ['reverse', false]], args, kw);
+    const keyFn = keyOf(key);
+    // Python's sort is stable also when reversed: reverse, sort stably, reverse back.
+    const items = pyIter(it!).map((x) => ({ x, k: keyFn(x) }));
+    if (truthy(reverse!)) items.reverse();
+    items.sort((a, b) => (pyLess(a.k, b.k, '<') ? -1 : pyLess(b.k, a.k, '<') ? 1 : 0));
+    if (truthy(reverse!)) items.reverse();
+    return items.map((i) => i.x);
+  },
+  map: (args) => {
+    if (args.length < 2) throw new PyError('TypeError', 'map() must have at least two arguments.');
+    const [f, ...its] = args;
+    const lists = its.map(pyIter);
+    const n = Math.min(...lists.map((l) => l.length));
+    return Array.from({ length: n }, (_, i) => callValue(f!, lists.map((l) => l[i]!), new Map()));
+  },
+  filter: (args, kw) => {
+    const [f, it] = bindArgs('filter', ['function', 'iterable'], args, kw);
+    return pyIter(it!).filter((x) => truthy(f === null ? x : callValue(f!, [x], new Map())));
+  },
+  set: (args, kw) => {
+    const out: PyValue[] = [];
+    for (const x of pyIter(bindArgs('set', [['iterable', new PyTuple([])]], args, kw)[0]!)) if (!out.some((y) => pyEquals(x, y))) out.push(x);
+    return out;
+  },
+  divmod: (args, kw) => {
+    const [a, b] = bindArgs('divmod', ['x', 'y'], args, kw);
+    return new PyTuple([binaryOp('FloorDiv', a!, b!), binaryOp('Mod', a!, b!)]);
+  },
+  pow: (args, kw) => {
+    const [a, b] = bindArgs('pow', ['base', 'exp'], args, kw);
+    return binaryOp('Pow', a!, b!);
+  },
+  chr: (args, kw) => {
+    const [i] = bindArgs('chr', ['i'], args, kw);
+    if (!isInt(i!)) throw new PyError('TypeError', `'${typeName(i!)}' object cannot be interpreted as an integer`);
+    const n = intOf(i);
+    if (n < 0n || n > 0x10ffffn) throw new PyError('ValueError', 'chr() arg not in range(0x110000)');
+    return String.fromCodePoint(Number(n));
+  },
+  ord: (args, kw) => {
+    const [c] = bindArgs('ord', ['c'], args, kw);
+    if (!isStr(c!)) throw new PyError('TypeError', `ord() expected string of length 1, but ${typeName(c!)} found`);
+    const chars = [...strOf(c)];
+    if (chars.length !== 1) throw new PyError('TypeError', `ord() expected a character, but string of length ${chars.length} found`);
+    return BigInt(chars[0]!.codePointAt(0)!);
   },
   reversed: (args, kw) => pyIter(bindArgs('reversed', ['sequence'], args, kw)[0]!).reverse(),
   dict: (args, kw) => {

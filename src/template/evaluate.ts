@@ -1,4 +1,6 @@
-import type { BinOpName, Expr, Target } from './py-ast.ts';
+import type { BinOpName, Comprehension, Expr, Target } from './py-ast.ts';
+import { bindArgs } from './bind-args.ts';
+import { formatValue, percentFormat } from './py-format.ts';
 import {
   PyDict, PyError, PyFunction, PyTuple, Placeholder, floatOf, intOf, isFloat, isInt, isStr,
   pyEquals, pyIter, pyLess, pyRepr, pyStr, strOf, toFloat, truthy, typeName, type Kwargs, type PyValue,
@@ -8,6 +10,8 @@ import { callMethod } from './methods.ts';
 
 /** Big results are refused rather than built: a template must not be able to exhaust memory. */
 export const MAX_SEQUENCE = 10_000_000;
+/** Loop and comprehension steps one render may take: a template must not be able to hold the CPU. */
+export const MAX_ITERATIONS = 1_000_000;
 
 export interface Scope {
   readonly globals: Map<string, PyValue>;
@@ -15,9 +19,15 @@ export interface Scope {
   /** Names assigned anywhere in the template: function locals in Tornado's generated code. */
   readonly localNames: ReadonlySet<string>;
   readonly locals: Map<string, PyValue>;
+  /** Comprehension and lambda scopes, innermost last: their names shadow the template's. */
+  readonly frames?: readonly Map<string, PyValue>[];
+  /** Iterations left for comprehensions, shared by the whole render so nesting cannot multiply the work. */
+  readonly budget?: { left: number };
 }
 
 export function lookup(name: string, scope: Scope): PyValue {
+  const frames = scope.frames ?? [];
+  for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.has(name)) return frames[i]!.get(name)!;
   if (scope.localNames.has(name)) {
     if (scope.locals.has(name)) return scope.locals.get(name)!;
     throw new PyError('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`);
@@ -101,15 +111,68 @@ export function evaluate(e: Expr, scope: Scope): PyValue {
     case 'JoinedStr':
       return e.values.map((v) => pyStr(evaluate(v, scope))).join('');
     case 'FormattedValue': {
-      const v = evaluate(e.value, scope);
-      const spec = e.formatSpec ? pyStr(evaluate(e.formatSpec, scope)) : '';
-      if (spec) throw new PyError('ValueError', `format specs are not supported in templates: '${spec}'`);
-      return e.conversion === 114 || e.conversion === 97 ? pyRepr(v) : pyStr(v);
+      let v = evaluate(e.value, scope);
+      if (e.conversion === 114 || e.conversion === 97) v = pyRepr(v);
+      else if (e.conversion === 115) v = pyStr(v);
+      return formatValue(v, e.formatSpec ? pyStr(evaluate(e.formatSpec, scope)) : '');
     }
+    case 'ListComp':
+    case 'GeneratorExp': {
+      // Generators are built eagerly: templates only consume them whole (join, list, sum, for loops).
+      const out: PyValue[] = [];
+      comprehend(e.generators, scope, (inner) => out.push(evaluate(e.elt, inner)));
+      return out;
+    }
+    case 'SetComp': {
+      const out: PyValue[] = [];
+      comprehend(e.generators, scope, (inner) => {
+        const v = evaluate(e.elt, inner);
+        if (!out.some((x) => pyEquals(x, v))) out.push(v);
+      });
+      return out;
+    }
+    case 'DictComp': {
+      const d = new PyDict();
+      comprehend(e.generators, scope, (inner) => d.set(evaluate(e.key, inner), evaluate(e.value, inner)));
+      return d;
+    }
+    case 'Lambda':
+      return makeLambda(e, scope);
     case 'Slice':
     case 'Starred':
       throw new PyError('TypeError', `${e.kind} is not supported here`);
   }
+}
+
+/** Python 3.12 comprehension scoping: the first iterable is read outside, the targets live in their own frame. */
+function comprehend(gens: Comprehension[], scope: Scope, emit: (inner: Scope) => void): void {
+  const budget = scope.budget ?? { left: MAX_ITERATIONS };
+  const inner: Scope = { ...scope, frames: [...(scope.frames ?? []), new Map()], budget };
+  const loop = (i: number): void => {
+    if (i === gens.length) return emit(inner);
+    const g = gens[i]!;
+    for (const item of pyIter(evaluate(g.iter, i === 0 ? scope : inner))) {
+      if (--budget.left < 0) throw new SqlTemplateError('The template runs too many loop iterations');
+      assign(g.target, item, inner);
+      if (g.ifs.every((c) => truthy(evaluate(c, inner)))) loop(i + 1);
+    }
+  };
+  loop(0);
+}
+
+/** Defaults are evaluated once, where the lambda is written; the body sees the scope it was written in. */
+function makeLambda(e: Extract<Expr, { kind: 'Lambda' }>, scope: Scope): PyFunction {
+  const { names, defaults } = e.args;
+  const dflts = defaults.map((d) => evaluate(d, scope));
+  const params = names.map((n, i) => {
+    const j = i - (names.length - dflts.length);
+    return j >= 0 ? ([n, dflts[j]!] as [string, PyValue]) : n;
+  });
+  return new PyFunction('<lambda>', (args, kwargs) => {
+    const values = bindArgs('<lambda>', params, args, kwargs);
+    const frame = new Map<string, PyValue>(names.map((n, i) => [n, values[i]!]));
+    return evaluate(e.body, { ...scope, frames: [...(scope.frames ?? []), frame] });
+  });
 }
 
 function evalElts(elts: Expr[], scope: Scope): PyValue[] {
@@ -245,7 +308,7 @@ export function binaryOp(op: BinOpName, a: PyValue, b: PyValue): PyValue {
       throw new PyError('TypeError', `can't multiply sequence by non-int of type '${typeName(b)}'`);
     }
   }
-  if (op === 'Mod' && isStr(a)) throw new PyError('TypeError', "'%' string formatting is not supported in templates");
+  if (op === 'Mod' && isStr(a)) return percentFormat(strOf(a), b);
   return unsupported(op, a, b);
 }
 
@@ -374,7 +437,8 @@ function subscript(obj: PyValue, sliceExpr: Expr, scope: Scope): PyValue {
 
 export function assign(target: Target, value: PyValue, scope: Scope): void {
   if (target.kind === 'Name') {
-    scope.locals.set(target.id, value);
+    const frames = scope.frames ?? [];
+    (frames.length ? frames[frames.length - 1]! : scope.locals).set(target.id, value);
     return;
   }
   if (target.kind === 'Tuple' || target.kind === 'List') {

@@ -1,5 +1,5 @@
 import { bindArgs, type Param } from './bind-args.ts';
-import { BUILTINS, parsePyFloat, pyFloat, pyInt } from './builtins.ts';
+import { BUILTINS, parsePyFloat, parsePyInt, pyFloat, pyInt } from './builtins.ts';
 import { escapeIdentifier, escapeString, escapeStringTokens } from './escape.ts';
 import { loadsJson } from './py-json.ts';
 import { CustomErrorSignal, SqlTemplateError, UserErrorSignal } from './template-errors.ts';
@@ -22,17 +22,24 @@ export interface RenderState {
 }
 
 // ---- type testers (DT `testers`) --------------------------------------------------------------------------------
-// Python's `re.match(r'...$')` also matches before a final newline, hence the optional `\n`.
-const INT_RE = /^[+-]?\d+\n?$/;
-const UINT_RE = /^\d+\n?$/;
-const DATE_RE = /^\d\d\d\d-\d\d-\d\d\n?$/;
-const DATETIME_RES = [/^\d\d\d\d.\d\d.\d\d(T|\s)\d\d:\d\d:\d\d/, /^\d\d.\d\d.\d\d\d\d.\d{1,2}:\d{1,2}:\d{1,2}/];
-const DATETIME64_RES = [/^\d\d\d\d.\d\d.\d\d(T|\s)\d\d:\d\d:\d\d.\d\d\d/, /^\d\d.\d\d.\d\d\d\d.\d{1,2}:\d{1,2}:\d{1,2}.\d{1,3}/];
+// Python's `re.match(r'...$')` also matches before a final newline, hence the optional `\n`; its `\d` is any Unicode
+// decimal digit (`\p{Nd}`) and its `.` anything but a newline.
+const INT_RE = /^[+-]?\p{Nd}+\n?$/u;
+const UINT_RE = /^\p{Nd}+\n?$/u;
+const DATE_RE = /^\p{Nd}{4}-\p{Nd}{2}-\p{Nd}{2}\n?$/u;
+const DATETIME_RES = [
+  /^\p{Nd}{4}[^\n]\p{Nd}{2}[^\n]\p{Nd}{2}(T|\s)\p{Nd}{2}:\p{Nd}{2}:\p{Nd}{2}/u,
+  /^\p{Nd}{2}[^\n]\p{Nd}{2}[^\n]\p{Nd}{4}[^\n]\p{Nd}{1,2}:\p{Nd}{1,2}:\p{Nd}{1,2}/u,
+];
+const DATETIME64_RES = [
+  /^\p{Nd}{4}[^\n]\p{Nd}{2}[^\n]\p{Nd}{2}(T|\s)\p{Nd}{2}:\p{Nd}{2}:\p{Nd}{2}[^\n]\p{Nd}{3}/u,
+  /^\p{Nd}{2}[^\n]\p{Nd}{2}[^\n]\p{Nd}{4}[^\n]\p{Nd}{1,2}:\p{Nd}{1,2}:\p{Nd}{1,2}[^\n]\p{Nd}{1,3}/u,
+];
 
 function intTester(bits: number, signed: boolean, unsignedRe = UINT_RE): (x: string) => boolean {
   return (x) => {
     if (!(signed ? INT_RE : unsignedRe).test(x)) return false;
-    const n = BigInt(x.trim());
+    const n = parsePyInt(x)!;
     const max = 1n << BigInt(signed ? bits - 1 : bits);
     return signed ? n >= -max && n < max : n >= 0n && n < max;
   };
@@ -153,13 +160,19 @@ function columns(x: PyValue, dflt: PyValue = null, fn: PyValue = null): PyValue 
 }
 
 /** ST `expression_wrapper`: how a `{{ }}` value becomes SQL text (spec §8.2). */
-export function expressionWrapper(x: PyValue, name: string): PyValue {
+export function expressionWrapper(x: PyValue, name: string, escapeArrays = false): PyValue {
   if (typeof x === 'string') return `'${escapeString(x)}'`;
   if (x instanceof Placeholder) return "'__no_value__'";
   if (x instanceof SqlComment) return '-- {x} \n';
   if (x === null) {
     const shown = name.length > 20 ? `${name.slice(0, 20)}...` : name;
     throw new SqlTemplateError(`expression "${shown}" evaluated to null`);
+  }
+  if (Array.isArray(x) && escapeArrays) {
+    // ST `split_to_array_escape` flag: `['a','b']` with `''` doubling instead of Python's repr. Tinybird leaves
+    // backslashes alone, which ClickHouse then reads as escapes (a value ending in `\` swallows its closing quote);
+    // doubling them keeps every value exactly what was sent.
+    return new SqlExpression(`[${x.map((i) => (isStr(i) ? `'${strOf(i).replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : pyStr(i))).join(',')}]`);
   }
   return x;
 }

@@ -25,7 +25,18 @@ export type Expr =
   | { kind: 'IfExp'; test: Expr; body: Expr; orelse: Expr }
   | { kind: 'JoinedStr'; values: Expr[] }
   | { kind: 'FormattedValue'; value: Expr; conversion: number; formatSpec: Expr | null }
-  | { kind: 'Starred'; value: Expr };
+  | { kind: 'Starred'; value: Expr }
+  | { kind: 'ListComp'; elt: Expr; generators: Comprehension[] }
+  | { kind: 'SetComp'; elt: Expr; generators: Comprehension[] }
+  | { kind: 'GeneratorExp'; elt: Expr; generators: Comprehension[] }
+  | { kind: 'DictComp'; key: Expr; value: Expr; generators: Comprehension[] }
+  | { kind: 'Lambda'; args: LambdaArgs; body: Expr };
+
+/** One `for target in iter if cond...` clause of a comprehension. */
+export type Comprehension = { target: Expr; iter: Expr; ifs: Expr[] };
+
+/** Positional parameters of a lambda; `defaults` belong to the last parameters, as in CPython's `arguments`. */
+export type LambdaArgs = { names: string[]; defaults: Expr[] };
 
 export type Keyword = { arg: string | null; value: Expr };
 
@@ -38,11 +49,13 @@ export type SetStatement =
   | { kind: 'ExprStmt'; value: Expr };
 
 /** Python's `ast.dump` (3.9–3.12 style: optional fields that are None are left out). */
-export function dumpAst(e: Expr): string {
-  const list = (xs: Expr[]) => `[${xs.map(dumpAst).join(', ')}]`;
+export function dumpAst(e: Expr, ctx: 'Load' | 'Store' = 'Load'): string {
+  const list = (xs: Expr[]) => `[${xs.map((x) => dumpAst(x)).join(', ')}]`;
+  const gens = (gs: Comprehension[]) =>
+    `[${gs.map((g) => `comprehension(target=${dumpAst(g.target, 'Store')}, iter=${dumpAst(g.iter)}, ifs=${list(g.ifs)}, is_async=0)`).join(', ')}]`;
   switch (e.kind) {
     case 'Name':
-      return `Name(id=${reprStr(e.id)}, ctx=Load())`;
+      return `Name(id=${reprStr(e.id)}, ctx=${ctx}())`;
     case 'Constant':
       return `Constant(value=${constantRepr(e.value)})`;
     case 'BinOp':
@@ -58,17 +71,17 @@ export function dumpAst(e: Expr): string {
       return `Call(func=${dumpAst(e.func)}, args=${list(e.args)}, keywords=[${kws.join(', ')}])`;
     }
     case 'Attribute':
-      return `Attribute(value=${dumpAst(e.value)}, attr=${reprStr(e.attr)}, ctx=Load())`;
+      return `Attribute(value=${dumpAst(e.value)}, attr=${reprStr(e.attr)}, ctx=${ctx}())`;
     case 'Subscript':
-      return `Subscript(value=${dumpAst(e.value)}, slice=${dumpAst(e.slice)}, ctx=Load())`;
+      return `Subscript(value=${dumpAst(e.value)}, slice=${dumpAst(e.slice)}, ctx=${ctx}())`;
     case 'Slice': {
       const parts = (['lower', 'upper', 'step'] as const).filter((k) => e[k] !== null).map((k) => `${k}=${dumpAst(e[k]!)}`);
       return `Slice(${parts.join(', ')})`;
     }
     case 'List':
-      return `List(elts=${list(e.elts)}, ctx=Load())`;
+      return `List(elts=[${e.elts.map((x) => dumpAst(x, ctx)).join(', ')}], ctx=${ctx}())`;
     case 'Tuple':
-      return `Tuple(elts=${list(e.elts)}, ctx=Load())`;
+      return `Tuple(elts=[${e.elts.map((x) => dumpAst(x, ctx)).join(', ')}], ctx=${ctx}())`;
     case 'Set':
       return `Set(elts=${list(e.elts)})`;
     case 'Dict':
@@ -80,7 +93,17 @@ export function dumpAst(e: Expr): string {
     case 'FormattedValue':
       return `FormattedValue(value=${dumpAst(e.value)}, conversion=${e.conversion}${e.formatSpec ? `, format_spec=${dumpAst(e.formatSpec)}` : ''})`;
     case 'Starred':
-      return `Starred(value=${dumpAst(e.value)}, ctx=Load())`;
+      return `Starred(value=${dumpAst(e.value, ctx)}, ctx=${ctx}())`;
+    case 'ListComp':
+    case 'SetComp':
+    case 'GeneratorExp':
+      return `${e.kind}(elt=${dumpAst(e.elt)}, generators=${gens(e.generators)})`;
+    case 'DictComp':
+      return `DictComp(key=${dumpAst(e.key)}, value=${dumpAst(e.value)}, generators=${gens(e.generators)})`;
+    case 'Lambda': {
+      const args = e.args.names.map((n) => `arg(arg=${reprStr(n)})`).join(', ');
+      return `Lambda(args=arguments(posonlyargs=[], args=[${args}], kwonlyargs=[], kw_defaults=[], defaults=${list(e.args.defaults)}), body=${dumpAst(e.body)})`;
+    }
   }
 }
 
@@ -99,7 +122,7 @@ function constantRepr(v: ConstantValue): string {
   return 'Ellipsis';
 }
 
-/** Children in `ast.iter_child_nodes` order. */
+/** Children in `ast.iter_child_nodes` order; CPython's `comprehension` and `arguments` helper nodes are flattened in. */
 export function childNodes(e: Expr): Expr[] {
   switch (e.kind) {
     case 'Name':
@@ -135,5 +158,13 @@ export function childNodes(e: Expr): Expr[] {
       return e.formatSpec ? [e.value, e.formatSpec] : [e.value];
     case 'Starred':
       return [e.value];
+    case 'ListComp':
+    case 'SetComp':
+    case 'GeneratorExp':
+      return [e.elt, ...e.generators.flatMap((g) => [g.target, g.iter, ...g.ifs])];
+    case 'DictComp':
+      return [e.key, e.value, ...e.generators.flatMap((g) => [g.target, g.iter, ...g.ifs])];
+    case 'Lambda':
+      return [...e.args.defaults, e.body];
   }
 }

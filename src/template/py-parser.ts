@@ -1,4 +1,4 @@
-import type { BinOpName, CmpOpName, ConstantValue, Expr, Keyword, SetStatement, Target } from './py-ast.ts';
+import type { BinOpName, CmpOpName, Comprehension, ConstantValue, Expr, Keyword, SetStatement, Target } from './py-ast.ts';
 
 /** Python source that is not valid in the supported subset; reported like CPython's SyntaxError. */
 export class PySyntaxError extends Error {}
@@ -178,7 +178,7 @@ class Parser {
   }
 
   expr(noIn = false): Expr {
-    if (this.isKw('lambda')) throw new PySyntaxError('lambda is not supported');
+    if (this.eatKw('lambda')) return this.lambda(noIn);
     const body = this.orTest(noIn);
     if (this.isKw('if') && !noIn) {
       this.next();
@@ -188,6 +188,38 @@ class Parser {
       return { kind: 'IfExp', test, body, orelse };
     }
     return body;
+  }
+
+  /** `lambda a, b=1: body` (positional parameters only). */
+  private lambda(noIn: boolean): Expr {
+    const names: string[] = [];
+    const defaults: Expr[] = [];
+    while (!this.isOp(':')) {
+      const t = this.next();
+      if (t.t !== 'name' || KEYWORDS.has(t.v)) throw new PySyntaxError('invalid syntax');
+      if (names.includes(t.v)) throw new PySyntaxError(`duplicate argument '${t.v}' in function definition`);
+      names.push(t.v);
+      if (this.eatOp('=')) defaults.push(this.expr());
+      else if (defaults.length) throw new PySyntaxError('parameter without a default follows parameter with a default');
+      if (!this.eatOp(',')) break;
+    }
+    this.expectOp(':');
+    return { kind: 'Lambda', args: { names, defaults }, body: this.expr(noIn) };
+  }
+
+  /** The `for ... in ... if ...` clauses after a comprehension's element (the `for` not yet consumed). */
+  private generators(): Comprehension[] {
+    const gens: Comprehension[] = [];
+    while (this.eatKw('for')) {
+      const target = this.exprList(true);
+      checkTarget(target);
+      this.expectKw('in');
+      const iter = this.orTest(false);
+      const ifs: Expr[] = [];
+      while (this.eatKw('if')) ifs.push(this.orTest(true));
+      gens.push({ target, iter, ifs });
+    }
+    return gens;
   }
 
   private orTest(noIn: boolean): Expr {
@@ -295,8 +327,12 @@ class Parser {
         keywords.push({ arg: name, value: this.expr() });
       } else {
         if (keywords.length) throw new PySyntaxError('positional argument follows keyword argument');
-        args.push(this.expr());
-        if (this.isKw('for')) throw new PySyntaxError('comprehensions are not supported');
+        const arg = this.expr();
+        if (this.isKw('for')) {
+          const genexp: Expr = { kind: 'GeneratorExp', elt: arg, generators: this.generators() };
+          if (args.length || keywords.length || this.isOp(',')) throw new PySyntaxError('Generator expression must be parenthesized');
+          args.push(genexp);
+        } else args.push(arg);
       }
       if (!this.eatOp(',')) break;
     }
@@ -339,7 +375,11 @@ class Parser {
       if (t.v === '(') {
         if (this.eatOp(')')) return { kind: 'Tuple', elts: [] };
         const first = this.expr();
-        if (this.isKw('for')) throw new PySyntaxError('comprehensions are not supported');
+        if (this.isKw('for')) {
+          const generators = this.generators();
+          this.expectOp(')');
+          return { kind: 'GeneratorExp', elt: first, generators };
+        }
         if (this.eatOp(')')) return first;
         const elts = [first];
         while (this.eatOp(',')) {
@@ -353,7 +393,11 @@ class Parser {
         const elts: Expr[] = [];
         while (!this.isOp(']')) {
           elts.push(this.isOp('*') ? (this.next(), { kind: 'Starred', value: this.expr() }) : this.expr());
-          if (this.isKw('for')) throw new PySyntaxError('comprehensions are not supported');
+          if (this.isKw('for') && elts.length === 1 && elts[0]!.kind !== 'Starred') {
+            const generators = this.generators();
+            this.expectOp(']');
+            return { kind: 'ListComp', elt: elts[0]!, generators };
+          }
           if (!this.eatOp(',')) break;
         }
         this.expectOp(']');
@@ -362,10 +406,19 @@ class Parser {
       if (t.v === '{') {
         if (this.eatOp('}')) return { kind: 'Dict', keys: [], values: [] };
         const first = this.expr();
-        if (this.isKw('for')) throw new PySyntaxError('comprehensions are not supported');
+        if (this.isKw('for')) {
+          const generators = this.generators();
+          this.expectOp('}');
+          return { kind: 'SetComp', elt: first, generators };
+        }
         if (this.eatOp(':')) {
           const keys = [first];
           const values = [this.expr()];
+          if (this.isKw('for')) {
+            const generators = this.generators();
+            this.expectOp('}');
+            return { kind: 'DictComp', key: first, value: values[0]!, generators };
+          }
           while (this.eatOp(',') && !this.isOp('}')) {
             keys.push(this.expr());
             this.expectOp(':');
@@ -399,15 +452,15 @@ class Parser {
       else values.push({ kind: 'Constant', value: s });
     };
     for (const p of parts) {
-      if (p.prefix.includes('f')) values.push(...parseFString(p.raw, p.prefix.includes('r'), pushText));
+      if (p.prefix.includes('f')) parseFString(p.raw, p.prefix.includes('r'), pushText, (e) => values.push(e));
       else pushText(p.v);
     }
     return { kind: 'JoinedStr', values };
   }
 }
 
-function parseFString(raw: string, isRaw: boolean, pushText: (s: string) => void): Expr[] {
-  const out: Expr[] = [];
+/** Literal text goes to `pushText`, replacement fields to `pushField`, in source order. */
+function parseFString(raw: string, isRaw: boolean, pushText: (s: string) => void, pushField: (e: Expr) => void): void {
   let text = '';
   const flush = () => {
     if (text) pushText(isRaw ? text : unescapePython(text));
@@ -445,20 +498,27 @@ function parseFString(raw: string, isRaw: boolean, pushText: (s: string) => void
       }
       let formatSpec: Expr | null = null;
       if (raw[k] === ':') {
-        const end = raw.indexOf('}', k);
-        if (end < 0) throw new PySyntaxError("f-string: expecting '}'");
-        formatSpec = { kind: 'JoinedStr', values: [{ kind: 'Constant', value: raw.slice(k + 1, end) }] };
+        // The spec may hold nested replacement fields (`{x:>{width}}`), so find the `}` that closes this field.
+        let end = k + 1;
+        for (let depth = 0; end < raw.length && (raw[end] !== '}' || depth > 0); end++) {
+          if (raw[end] === '{') depth++;
+          else if (raw[end] === '}') depth--;
+        }
+        if (end >= raw.length) throw new PySyntaxError("f-string: expecting '}'");
+        const specParts: Expr[] = [];
+        const pushSpec = (t: string) => specParts.push({ kind: 'Constant', value: t });
+        parseFString(raw.slice(k + 1, end), true, pushSpec, (e) => specParts.push(e));
+        formatSpec = { kind: 'JoinedStr', values: specParts };
         k = end;
       }
       if (raw[k] !== '}') throw new PySyntaxError("f-string: expecting '}'");
       if (!exprSrc.trim()) throw new PySyntaxError('f-string: empty expression not allowed');
-      out.push({ kind: 'FormattedValue', value: parseExpression(exprSrc), conversion, formatSpec });
+      pushField({ kind: 'FormattedValue', value: parseExpression(exprSrc), conversion, formatSpec });
       i = k;
     } else if (c === '}') throw new PySyntaxError("f-string: single '}' is not allowed");
     else text += c;
   }
   flush();
-  return out;
 }
 
 function run<T>(src: string, f: (p: Parser) => T): T {

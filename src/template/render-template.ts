@@ -1,6 +1,6 @@
 import { CustomTemplateError, TemplateError, TemplateUserError, type HttpStatus } from '../errors.ts';
 import { BUILTINS, EXCEPTION_NAMES, PYTHON_BUILTIN_NAMES, exceptionMatches } from './builtins.ts';
-import { assign, binaryOp, evaluate, lookup, targetNames, type Scope } from './evaluate.ts';
+import { MAX_ITERATIONS, assign, binaryOp, evaluate, lookup, targetNames, type Scope } from './evaluate.ts';
 import { REQUIRED_PARAM_NOT_DEFINED, expressionWrapper, templateFunctions, type RenderState } from './functions.ts';
 import { parseTemplate, type Chunk, type Clause, type ParsedTemplate } from './parse-template.ts';
 import { parseLiteral } from './py-parser.ts';
@@ -22,6 +22,11 @@ export interface RenderOptions {
   secrets?: (name: string) => string | undefined;
   nodeName?: string;
   pipeName?: string;
+  /**
+   * Tinybird's `split_to_array_escape` feature flag (off by default there): lists in `{{ }}` render as
+   * `['a','b']` with `''` quote doubling instead of Python's repr `['a', 'b']`.
+   */
+  escapeArrays?: boolean;
 }
 
 export interface RenderResult {
@@ -41,7 +46,6 @@ export function isTemplate(sql: string): boolean {
   return /^\s*%/.test(sql);
 }
 
-const MAX_LOOP_ITERATIONS = 1_000_000;
 
 function toPy(v: TemplateValue): PyValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
@@ -68,6 +72,7 @@ class LoopSignal {
 
 interface Run {
   scope: Scope;
+  escapeArrays: boolean;
   out: string[];
   line: number;
   iterations: number;
@@ -89,7 +94,7 @@ function exec(chunks: readonly Chunk[], run: Run): LoopSignal | undefined {
         break;
       case 'expr': {
         const v = evaluate(c.ast, run.scope);
-        run.out.push(pyStr(expressionWrapper(v, c.source)));
+        run.out.push(pyStr(expressionWrapper(v, c.source, run.escapeArrays)));
         break;
       }
       case 'set': {
@@ -119,7 +124,7 @@ function exec(chunks: readonly Chunk[], run: Run): LoopSignal | undefined {
       case 'while': {
         let broke = false;
         const step = (): boolean => {
-          if (++run.iterations > MAX_LOOP_ITERATIONS) throw new SqlTemplateError('The template runs too many loop iterations');
+          if (++run.iterations > MAX_ITERATIONS) throw new SqlTemplateError('The template runs too many loop iterations');
           const sig = exec(c.clauses[0]!.body, run);
           if (sig?.kind === 'break') return (broke = true);
           return false;
@@ -283,8 +288,10 @@ export function renderTemplate(sql: string, vars: Readonly<Record<string, Templa
   for (const [k, v] of userVars) globals.set(k, v);
   for (const [k, v] of fns) globals.set(k, v);
 
-  const scope: Scope = { globals, builtins: BUILTINS, localNames: localNamesOf(parsed.chunks), locals: new Map() };
-  const run: Run = { scope, out: [], line: 1, iterations: 0 };
+  const scope: Scope = {
+    globals, builtins: BUILTINS, localNames: localNamesOf(parsed.chunks), locals: new Map(), budget: { left: MAX_ITERATIONS },
+  };
+  const run: Run = { scope, escapeArrays: opts.escapeArrays ?? false, out: [], line: 1, iterations: 0 };
   try {
     exec(parsed.chunks, run);
   } catch (e) {

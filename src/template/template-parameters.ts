@@ -34,7 +34,12 @@ export interface ParamMeta {
   usedIn?: 'function_call';
 }
 
-type Node = Expr | { kind: 'keyword'; arg: string | null; value: Expr };
+/** CPython's helper nodes that are not expressions but sit between them in `ast.iter_child_nodes`. */
+type Node =
+  | Expr
+  | { kind: 'keyword'; arg: string | null; value: Expr }
+  | { kind: 'comprehension'; children: Expr[] }
+  | { kind: 'arguments'; children: Expr[] };
 
 function metaValue(v: unknown): MetaValue {
   if (typeof v === 'bigint') {
@@ -106,6 +111,10 @@ function varData(roots: Expr[]): Map<string, Entry> {
       queue.push({ node: node.value, parent: node });
       continue;
     }
+    if (node.kind === 'comprehension' || node.kind === 'arguments') {
+      for (const child of node.children) queue.push({ node: child, parent: node });
+      continue;
+    }
     if (node.kind === 'Call' && node.func.kind === 'Name') {
       try {
         const func = node.func.id;
@@ -147,6 +156,12 @@ function metaKwargs(kwargs: Record<string, unknown>): Record<string, MetaValue> 
 function children(e: Expr): Node[] {
   // Keyword arguments stay visible as nodes: `Int32(x, description='...')` is read through them.
   if (e.kind === 'Call') return [e.func, ...e.args, ...e.keywords.map((k) => ({ kind: 'keyword' as const, arg: k.arg, value: k.value }))];
+  const gens = (c: Extract<Expr, { generators: unknown }>) =>
+    c.generators.map((g) => ({ kind: 'comprehension' as const, children: [g.target, g.iter, ...g.ifs] }));
+  if (e.kind === 'ListComp' || e.kind === 'SetComp' || e.kind === 'GeneratorExp') return [e.elt, ...gens(e)];
+  if (e.kind === 'DictComp') return [e.key, e.value, ...gens(e)];
+  // Lambda parameters are `arg` nodes, not names: only the defaults can mention parameters.
+  if (e.kind === 'Lambda') return [{ kind: 'arguments', children: e.args.defaults }, e.body];
   return childNodes(e);
 }
 

@@ -1,6 +1,7 @@
 import { PYTHON_BUILTIN_NAMES } from './builtins.ts';
 import type { Chunk } from './parse-template.ts';
 import type { Expr, SetStatement } from './py-ast.ts';
+import { targetNames } from './evaluate.ts';
 
 // ST `get_var_names`: every name a chunk's compiled code refers to (CPython `co_names`), minus Tinybird's namespace
 // and Python's builtins. These become the template's variables: bound to None (or placeholders in test mode).
@@ -16,63 +17,90 @@ export const RESERVED_VARS = new Set([...PYTHON_BUILTIN_NAMES, '_tt_tmp', '_tt_a
 RESERVED_VARS.delete('format');
 RESERVED_VARS.delete('id');
 
-/** Names in CPython bytecode order (close to evaluation order). */
-export function exprNames(e: Expr | null, out: string[]): void {
+/**
+ * Names in CPython bytecode order (close to evaluation order). Python 3.12 inlines list/set/dict comprehensions, so
+ * their bodies count but their targets (fast locals, listed in `bound`) do not; generator expressions and lambdas
+ * are separate code objects, so only the first iterable and the defaults are the template's names.
+ */
+export function exprNames(e: Expr | null, out: string[], bound: ReadonlySet<string> = new Set()): void {
   if (!e) return;
+  const sub = (x: Expr | null) => exprNames(x, out, bound);
   switch (e.kind) {
     case 'Name':
-      out.push(e.id);
+      if (!bound.has(e.id)) out.push(e.id);
       return;
+    case 'ListComp':
+    case 'SetComp':
+    case 'DictComp': {
+      const inner = new Set(bound);
+      e.generators.forEach((g, i) => {
+        exprNames(g.iter, out, i === 0 ? bound : inner);
+        const targets = new Set<string>();
+        targetNames(g.target, targets);
+        targets.forEach((t) => inner.add(t));
+        exprNames(g.target, out, inner);
+        g.ifs.forEach((c) => exprNames(c, out, inner));
+      });
+      if (e.kind === 'DictComp') {
+        exprNames(e.key, out, inner);
+        exprNames(e.value, out, inner);
+      } else exprNames(e.elt, out, inner);
+      return;
+    }
+    case 'GeneratorExp':
+      return sub(e.generators[0]!.iter);
+    case 'Lambda':
+      return e.args.defaults.forEach(sub);
     case 'Attribute':
-      exprNames(e.value, out);
+      sub(e.value);
       out.push(e.attr);
       return;
     case 'Dict':
       e.keys.forEach((k, i) => {
-        exprNames(k, out);
-        exprNames(e.values[i]!, out);
+        sub(k);
+        sub(e.values[i]!);
       });
       return;
     case 'Call':
-      exprNames(e.func, out);
-      e.args.forEach((a) => exprNames(a, out));
-      e.keywords.forEach((k) => exprNames(k.value, out));
+      sub(e.func);
+      e.args.forEach(sub);
+      e.keywords.forEach((k) => sub(k.value));
       return;
     case 'Constant':
       return;
     case 'BinOp':
-      exprNames(e.left, out);
-      exprNames(e.right, out);
+      sub(e.left);
+      sub(e.right);
       return;
     case 'UnaryOp':
-      return exprNames(e.operand, out);
+      return sub(e.operand);
     case 'BoolOp':
-      return e.values.forEach((v) => exprNames(v, out));
+      return e.values.forEach((v) => sub(v));
     case 'Compare':
-      exprNames(e.left, out);
-      return e.comparators.forEach((v) => exprNames(v, out));
+      sub(e.left);
+      return e.comparators.forEach((v) => sub(v));
     case 'IfExp':
-      exprNames(e.test, out);
-      exprNames(e.body, out);
-      return exprNames(e.orelse, out);
+      sub(e.test);
+      sub(e.body);
+      return sub(e.orelse);
     case 'Subscript':
-      exprNames(e.value, out);
-      return exprNames(e.slice, out);
+      sub(e.value);
+      return sub(e.slice);
     case 'Slice':
-      exprNames(e.lower, out);
-      exprNames(e.upper, out);
-      return exprNames(e.step, out);
+      sub(e.lower);
+      sub(e.upper);
+      return sub(e.step);
     case 'List':
     case 'Tuple':
     case 'Set':
-      return e.elts.forEach((v) => exprNames(v, out));
+      return e.elts.forEach((v) => sub(v));
     case 'JoinedStr':
-      return e.values.forEach((v) => exprNames(v, out));
+      return e.values.forEach((v) => sub(v));
     case 'FormattedValue':
-      exprNames(e.value, out);
-      return exprNames(e.formatSpec, out);
+      sub(e.value);
+      return sub(e.formatSpec);
     case 'Starred':
-      return exprNames(e.value, out);
+      return sub(e.value);
   }
 }
 
