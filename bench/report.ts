@@ -2,7 +2,7 @@
 import type { QueryMeasurements } from './lib/measure.ts';
 import { QUERIES, ENDPOINTS } from './lib/queries.ts';
 import type { ProfileSummary } from './lib/profile.ts';
-import { fmt, geomean, type LatencyStats } from './lib/stats.ts';
+import { fmt, geomean, latencyStats, type LatencyStats } from './lib/stats.ts';
 
 export interface IngestFigure {
   rows: number;
@@ -43,6 +43,8 @@ export interface Results {
   }[];
   profiles?: ({ name: string } & ProfileSummary)[];
   startup?: { scale: number; query: string; reps: number; empty: Startup; loaded: Startup; bareEmpty: Startup; bareLoaded: Startup };
+  /** `duckbird start` on the seed project with an empty data dir, fixtures loaded: ms from spawn, one per start. */
+  ready?: { query: string; reps: number; toReady: number[]; toFirstAnswer: number[] };
   sustained?: {
     scale: number;
     seconds: number;
@@ -115,6 +117,11 @@ export function targets(r: Results): TargetRow[] {
     const worst = Math.max(...ratios);
     rows.push({ what: 'live files per partition under sustained small batches', target: '≤ 10, and query latency within 1.25× of fully compacted', measured: `max ${su.maxFilesPerPartition} files/partition; latency geomean ${fmt(g)}× (worst query ${fmt(worst)}×)`, ok: su.maxFilesPerPartition <= 10 && g <= 1.25 });
   }
+  const rd = r.ready;
+  if (rd) {
+    const toReady = latencyStats(rd.toReady);
+    rows.push({ what: 'start to ready, seed project, empty data dir (spawn to the ready line)', target: 'well under a second (< 1 s at p50)', measured: `p50 ${ms(toReady.p50)}, max ${ms(Math.max(...rd.toReady))}; first answer p50 ${ms(latencyStats(rd.toFirstAnswer).p50)}`, ok: toReady.p50 < 1000 });
+  }
   const st = r.startup;
   if (st) {
     rows.push({ what: `start to first answer with ${n(st.scale)} rows`, target: '≤ 1.5× bare Node + DuckDB running the same query', measured: `${ms(st.loaded.ms)} vs ${ms(st.bareLoaded.ms)} = ${fmt(st.loaded.ms / st.bareLoaded.ms)}×`, ok: st.loaded.ms <= 1.5 * st.bareLoaded.ms });
@@ -185,6 +192,15 @@ export function renderReport(r: Results): string {
         };
         return [e, cell(s.http), cell(s.duckdb), cell(s.chdb)];
       })),
+    );
+  }
+  const rd = r.ready;
+  if (rd) {
+    out.push('');
+    out.push(`#### Start to ready (\`duckbird start\` on sql/ with its fixtures, empty data dir; ${rd.reps} starts)`);
+    out.push('');
+    out.push(
+      table(['from spawn to', 'p50', 'min', 'max'], ([['the ready line (`duckbird ready at …`)', rd.toReady], [`the first answered \`${rd.query}\``, rd.toFirstAnswer]] as const).map(([what, xs]) => [what, ms(latencyStats(xs).p50), ms(Math.min(...xs)), ms(Math.max(...xs))])),
     );
   }
   const st = r.startup;

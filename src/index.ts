@@ -1,7 +1,7 @@
 // The embedding API: `import { startDuckbird } from 'duckbird'` runs an instance inside another project's process
 // (its test suite, a dev server). `duckbird start|dev|test` use the same launch().
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveConfig, type Config } from './config.ts';
@@ -71,10 +71,11 @@ export interface LaunchOptions {
  * served instead of the project folder.
  */
 export async function launch(config: Config, opts: LaunchOptions): Promise<DuckbirdInstance> {
-  const tempDir = config.ephemeral ? await mkdtemp(join(tmpdir(), 'duckbird-ephemeral-')) : undefined;
+  await removeStaleEphemeralDirs(tmpdir(), config.ephemeral ? undefined : resolve(config.data), opts.log);
+  const tempDir = config.ephemeral ? await makeEphemeralDir(tmpdir()) : undefined;
   const dataDir = resolve(tempDir ?? config.data);
+  const projectDir = servedProjectDir(dataDir, config.project);
   const deployed = join(dataDir, DEPLOYMENT_DIR);
-  const projectDir = existsSync(deployed) ? deployed : resolve(config.project);
   const effective: Config = { ...config, data: dataDir, project: projectDir };
   const removeTemp = () => (tempDir ? rm(tempDir, { recursive: true, force: true }) : Promise.resolve());
   let app: Duckbird;
@@ -113,4 +114,54 @@ export async function launch(config: Config, opts: LaunchOptions): Promise<Duckb
       return closing;
     },
   };
+}
+
+/** The project a data folder serves: the one deployed with `tinybird deploy` into it, else the project folder. */
+export function servedProjectDir(dataDir: string, projectDir: string): string {
+  const deployed = join(resolve(dataDir), DEPLOYMENT_DIR);
+  return existsSync(deployed) ? deployed : resolve(projectDir);
+}
+
+// An ephemeral folder is `<tmp>/duckbird-ephemeral-<pid>-XXXXXX` holding a marker file: a process killed with
+// SIGKILL cannot remove its own, so every start removes those whose process is gone. Both the name and the marker
+// must match, so a data folder that was not made by makeEphemeralDir is never touched.
+const EPHEMERAL_NAME = /^duckbird-ephemeral-(\d+)-[A-Za-z0-9]{6}$/;
+const EPHEMERAL_MARKER = '.duckbird-ephemeral';
+
+async function makeEphemeralDir(root: string): Promise<string> {
+  const dir = await mkdtemp(join(root, `duckbird-ephemeral-${process.pid}-`));
+  await writeFile(join(dir, EPHEMERAL_MARKER), `${process.pid}\n`);
+  return dir;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function removeStaleEphemeralDirs(root: string, keep: string | undefined, log: (line: string) => void): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(EPHEMERAL_NAME.exec(name)?.[1] ?? NaN);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    const dir = join(root, name);
+    if (dir === keep) continue;
+    try {
+      if (!(await lstat(dir)).isDirectory() || !(await lstat(join(dir, EPHEMERAL_MARKER))).isFile()) continue;
+      await rm(dir, { recursive: true, force: true });
+      log(`removed ${dir}, the ephemeral data folder of process ${pid}, which is gone`);
+    } catch {
+      // Gone already (another start removed it) or not ours to read.
+    }
+  }
 }

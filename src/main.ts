@@ -1,6 +1,6 @@
 // The command line: the only module that reads process.env/argv and exits the process.
 import { ConfigError, parseFlags, resolveConfig, settingsHelp, type Config } from './config.ts';
-import { launch, type DuckbirdInstance } from './index.ts';
+import { launch, servedProjectDir, type DuckbirdInstance } from './index.ts';
 import { runTests } from './service/test-runner.ts';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -106,8 +106,9 @@ async function tokens(argv: string[]): Promise<void> {
   const dataDir = resolve(config.data);
   await mkdir(dataDir, { recursive: true });
   const { token } = await resolveAdminToken(dataDir, config.admin_token);
-  // Datafile tokens exist once the project was loaded; a missing project folder only means there are none to add.
-  const project = await loadProject(resolve(config.project), process.env).catch(() => undefined);
+  // The datafile tokens of the project the server serves (a deployed one when there is one): they are made to match
+  // its TOKEN lines. A missing project folder only means there are none to sync.
+  const project = await loadProject(servedProjectDir(dataDir, config.project), process.env).catch(() => undefined);
   const store = await TokenStore.open(dataDir, token, project);
   const [sub = 'list', ...rest] = positional;
   if (sub === 'list' && rest.length === 0) {

@@ -20,10 +20,11 @@ export interface DuckbirdProcess {
   stop(): Promise<void>;
 }
 
-export async function startDuckbird(project: string, dataDir: string, profileDir?: string): Promise<DuckbirdProcess> {
+/** `fixtures` (default false): load the project's fixtures at start, as a plain `duckbird start` does. */
+export async function startDuckbird(project: string, dataDir: string, profileDir?: string, opts: { fixtures?: boolean } = {}): Promise<DuckbirdProcess> {
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const c = await startChild(
-    [process.execPath, ...prof, join(REPO_DIR, 'bin/duckbird.js'), 'start', '--project', project, '--data', dataDir, '--port', '0', '--fixtures=0'],
+    [process.execPath, ...prof, join(REPO_DIR, 'bin/duckbird.js'), 'start', '--project', project, '--data', dataDir, '--port', '0', `--fixtures=${opts.fixtures ? 1 : 0}`],
     /duckbird ready at (\S+)/,
     { TB_ADMIN_TOKEN: ADMIN_TOKEN },
   );

@@ -80,7 +80,8 @@ export function tinybirdTime(d: Date): string {
   return `${d.toISOString().replace('T', ' ').replace('Z', '')}000`;
 }
 
-function newJob(app: Duckbird, kind: string, ds: DatasourceFile, extra: Record<string, unknown>): Job {
+/** Records a finished job of `kind` on `ds`; `extra` adds kind-specific keys or overrides (copy-pipes.ts records copies). */
+export function newJob(app: Duckbird, kind: string, ds: DatasourceFile, extra: Record<string, unknown>): Job {
   const id = randomUUID();
   const now = tinybirdTime(new Date());
   return recordJob(app, {

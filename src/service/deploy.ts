@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadProject } from '../datafiles/load-project.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Duckbird } from './duckbird.ts';
-import { applyChange, planChange, planOptions, type ProjectChange } from './project-reload.ts';
+import { applyChange, migrateDatasources, planChange, planOptions, type ProjectChange } from './project-reload.ts';
 
 export const DEPLOYMENT_DIR = '_deployment';
 /** Inside the deployment folder; a dot file, so loadProject skips it. */
@@ -59,7 +59,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Validates `files` as a whole project and, unless `check`, serves it and keeps it. Any error (a datafile that does
- * not parse, a template that does not validate, a schema change of a data source holding rows, a data source
+ * not parse, a template that does not validate, a schema change whose stored rows cannot be migrated, a data source
  * dropped with rows without `destructive`) fails the whole deploy and changes nothing.
  */
 export function deployProject(app: Duckbird, files: readonly UploadedFile[], opts: { check: boolean; destructive: boolean }): Promise<DeployOutcome> {
@@ -90,7 +90,14 @@ async function deployLocked(app: Duckbird, files: readonly UploadedFile[], opts:
     if (errors.length > 0) return { result: 'failed', id, createdAt, change, errors };
     const changed = [change.newDatasources, change.changedDatasources, change.deletedDatasources, change.newPipes, change.changedPipes, change.deletedPipes].some((l) => l.length > 0);
     if (!changed) return { result: 'no_changes', id: previous?.id ?? id, createdAt, change, errors };
+    // Tinybird migrates a changed data source into the staging deployment and discards it when a row does not fit
+    // (spec §9.2 FORWARD_QUERY): the migration's SELECT runs over the stored rows first, changing nothing.
+    const checked = await migrateDatasources(app, change, { dryRun: true });
+    if (checked.errors.length > 0) return { result: 'failed', id, createdAt, change: checked, errors: toErrors(checked.errors) };
     if (opts.check) return { result: 'success', id, createdAt, change, errors };
+    // Before the files are swapped: a migration that fails now (rows arrived since the check) leaves them as they were.
+    const migrated = await migrateDatasources(app, change);
+    if (migrated.errors.length > 0) return { result: 'failed', id, createdAt, change: migrated, errors: toErrors(migrated.errors) };
     const record: DeploymentRecord = { id, created_at: createdAt };
     await writeFile(join(staging, RECORD_FILE), JSON.stringify(record));
     const target = join(dataDir, DEPLOYMENT_DIR);

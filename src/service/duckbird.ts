@@ -23,6 +23,8 @@ import { TokenStore } from './tokens.ts';
 import { checkReadableTables, restrictQuery } from './read-access.ts';
 import type { Principal } from './scopes.ts';
 import { withApiDatasources } from './datasources.ts';
+import { viewDefinitions } from './materialized-views.ts';
+import { CopyScheduler } from './copy-schedule.ts';
 
 export interface QueryOutcome {
   readonly result: QueryResult;
@@ -39,10 +41,22 @@ export interface NodeColumn {
   readonly type: string;
 }
 
+function renderContextOf(config: Config, env: Readonly<Record<string, string | undefined>>, project: Project, vars: Vars): RenderContext {
+  return {
+    project,
+    vars,
+    secrets: (name) => env[`TB_SECRET_${name}`],
+    classicEndpoints: config.classic_endpoints,
+    finalViews: finalViewNames(project),
+  };
+}
+
 export class Duckbird {
   private readonly templateInfo = new Map<string, PipeTemplateInfo>();
   /** Output columns per pipe and node name, for the project being served (cleared when it is replaced). */
   private readonly columnsCache = new Map<string, Promise<ReadonlyMap<string, readonly NodeColumn[]>>>();
+  /** Runs copy pipes on their COPY_SCHEDULE from open() to close() (copy-schedule.ts). */
+  readonly copySchedule: CopyScheduler = new CopyScheduler(this);
 
   private constructor(
     readonly config: Config,
@@ -69,13 +83,20 @@ export class Duckbird {
       for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
       // ClickHouse's cityHash64 loops over 64-byte blocks: a JavaScript function, bit-exact with ClickHouse.
       db.registerFunction('cityHash64', 'UBIGINT', (args) => cityHash64(...args.map((a) => cityHashArgOf(a.value, a.type))));
-      const storage = await Storage.open(db, dataDir, project.datasources, { translateExpr: translateExpression, log: (m) => console.error(m) });
+      const views = viewDefinitions(renderContextOf(config, env, project, {}));
+      const storage = await Storage.open(db, dataDir, project.datasources, {
+        translateExpr: translateExpression,
+        log: (m) => console.error(m),
+        views: views.views,
+      });
+      warnings.push(...views.errors, ...storage.viewErrors);
       const app = new Duckbird(config, project, db, storage, token, tokens, warnings, env);
       if (config.fixtures) await loadFixtures(app, project);
       // Large sorts and merges spill to disk; after lockDown DuckDB may only write inside the data dir.
       await mkdir(join(dataDir, '_tmp'), { recursive: true });
       await db.run(`SET temp_directory = '${join(dataDir, '_tmp', 'duckdb').replaceAll("'", "''")}'`);
       await db.lockDown([dataDir]);
+      app.copySchedule.start();
       return app;
     } catch (e) {
       db.close();
@@ -143,13 +164,16 @@ export class Duckbird {
   }
 
   renderContext(vars: Vars): RenderContext {
-    return {
-      project: this.project,
-      vars,
-      secrets: (name) => this.env[`TB_SECRET_${name}`],
-      classicEndpoints: this.config.classic_endpoints,
-      finalViews: finalViewNames(this.project),
-    };
+    return renderContextOf(this.config, this.env, this.project, vars);
+  }
+
+  /**
+   * Makes the materialized views of `project` the ones the storage runs (new ones are populated from their
+   * source first); returns the views refused, as `file:line: message`.
+   */
+  async applyViews(project: Project): Promise<string[]> {
+    const { views, errors, broken } = viewDefinitions(renderContextOf(this.config, this.env, project, {}));
+    return [...errors, ...(await this.storage.setViews(views, broken))];
   }
 
   /**
@@ -221,6 +245,8 @@ export class Duckbird {
   }
 
   async close(): Promise<void> {
+    // Scheduled copies write through the storage: they finish before it closes.
+    await this.copySchedule.stop();
     await this.storage.close();
     this.db.close();
   }

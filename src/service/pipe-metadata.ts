@@ -31,7 +31,7 @@ export function nodeParams(node: PipeNode): ParamMeta[] {
   }
 }
 
-function nodeJson(pipe: PipeFile, node: PipeNode, columns: PipeJsonOptions['columns']): Record<string, unknown> {
+function nodeJson(pipe: PipeFile, node: PipeNode, endpoint: PipeNode | null, columns: PipeJsonOptions['columns']): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: resourceId('node', `${pipe.name}.${node.name}`),
     name: node.name,
@@ -40,7 +40,9 @@ function nodeJson(pipe: PipeFile, node: PipeNode, columns: PipeJsonOptions['colu
     materialized: null,
     cluster: null,
     tags: {},
-    node_type: node.type,
+    // Tinybird's server (`tinybird/pipe.py` Pipe.set_nodes) marks the node serving the endpoint `endpoint` and every
+    // untyped node `standard`; a classic pipe's last node is its endpoint.
+    node_type: node === endpoint ? 'endpoint' : node.type,
     params: nodeParams(node).map(paramJson),
     dependencies: [],
   };
@@ -61,14 +63,15 @@ export function pipeJson(pipe: PipeFile, opts: PipeJsonOptions): Record<string, 
     id: resourceId('pipe', pipe.name),
     name: pipe.name,
     description: pipe.description || null,
-    type: endpoint && pipe.type === 'standard' ? 'endpoint' : pipe.type,
+    // `tinybird/pipe.py` Pipe.pipe_type: the typed node's type, or `default` for a pipe without one.
+    type: endpoint ? 'endpoint' : pipe.type === 'standard' ? 'default' : pipe.type,
     endpoint: endpoint ? resourceId('node', `${pipe.name}.${endpoint.name}`) : null,
     parent: null,
     copy_target_datasource: pipe.copyTargetDatasource,
     copy_schedule: pipe.copySchedule,
     copy_mode: pipe.copyMode,
     materialized_datasource: pipe.materializedDatasource,
-    nodes: pipe.nodes.map((n) => nodeJson(pipe, n, opts.columns)),
+    nodes: pipe.nodes.map((n) => nodeJson(pipe, n, endpoint, opts.columns)),
     url: `${opts.baseUrl}/v0/pipes/${pipe.name}.json`,
   };
 }

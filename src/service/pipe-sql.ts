@@ -27,7 +27,7 @@ export interface Rendered {
 }
 
 /** Engines whose FINAL the storage answers with a `<ds>__final` view (storage/merge-semantics.ts). */
-const FINAL_ENGINES = new Set(['ReplacingMergeTree', 'SummingMergeTree', 'CollapsingMergeTree']);
+const FINAL_ENGINES = new Set(['ReplacingMergeTree', 'SummingMergeTree', 'AggregatingMergeTree', 'CollapsingMergeTree']);
 
 export function finalViewNames(project: Project): ReadonlySet<string> {
   return new Set(project.datasources.filter((d) => FINAL_ENGINES.has(d.engine.engine.replace(/\(.*$/s, '').trim())).map((d) => d.name));

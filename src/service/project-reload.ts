@@ -1,7 +1,8 @@
 // Swapping the served project while the process runs: `duckbird dev` (file watching) and deploys (deploy.ts) both
 // compute a ProjectChange against the project being served and apply it at once. A file that does not parse or
-// whose templates do not validate keeps its last good version serving; a data source whose schema changed is
-// refused (the stored Parquet parts have the old columns) with a message saying so.
+// whose templates do not validate keeps its last good version serving; a data source whose schema changed has its
+// stored rows migrated (storage alterDatasource, spec §9.2 FORWARD_QUERY), or keeps its last good version when they
+// cannot be, with the reason as `file:line: message`.
 import { watch, type FSWatcher } from 'node:fs';
 import type { DatasourceFile, PipeFile, Project } from '../datafiles/types.ts';
 import { loadProject } from '../datafiles/load-project.ts';
@@ -9,12 +10,15 @@ import type { Duckbird } from './duckbird.ts';
 import { validateProject } from './validate-project.ts';
 import { loadFixtures } from './fixtures.ts';
 import { isApiDatasource } from './datasources.ts';
+import { SchemaMigrationError } from '../storage/schema-migration.ts';
 
 export interface ProjectChange {
   /** What to serve after the change: the new files, with the last good version of each broken or refused one. */
   readonly project: Project;
   readonly newDatasources: readonly string[];
   readonly changedDatasources: readonly string[];
+  /** Of the changed ones, those whose columns or engine changed: their stored rows are migrated (migrateDatasources). */
+  readonly migratedDatasources: readonly string[];
   readonly deletedDatasources: readonly string[];
   readonly newPipes: readonly string[];
   readonly changedPipes: readonly string[];
@@ -25,8 +29,8 @@ export interface ProjectChange {
 
 const errorPath = (message: string): string => /^(.*?):\d+: /.exec(message)?.[1] ?? '';
 
-/** Columns and engine: what the stored parts depend on. Description and tokens may change freely. */
-const schemaOf = (ds: DatasourceFile): string => JSON.stringify([ds.columns, ds.engine, ds.forwardQuery]);
+/** Columns and engine: what the stored rows depend on. A FORWARD_QUERY alone changes nothing (spec §9.2). */
+const schemaOf = (ds: DatasourceFile): string => JSON.stringify([ds.columns, ds.engine]);
 
 export interface PlanOptions {
   /** Drop data sources that hold rows (deploy's `allow_destructive_operations=true`). */
@@ -46,6 +50,7 @@ export function planChange(current: Project, next: Project, opts: PlanOptions): 
   const datasources: DatasourceFile[] = [];
   const newDs: string[] = [];
   const changedDs: string[] = [];
+  const migratedDs: string[] = [];
   const nextDsNames = new Set(next.datasources.map((d) => d.name));
   for (const ds of next.datasources) {
     const old = current.datasources.find((d) => d.name === ds.name);
@@ -53,11 +58,9 @@ export function planChange(current: Project, next: Project, opts: PlanOptions): 
       newDs.push(ds.name);
       datasources.push(ds);
     } else if (schemaOf(old) !== schemaOf(ds)) {
-      errors.push(
-        `${ds.path}:1: the schema of data source ${ds.name} changed; its stored rows have the old columns, so the old schema is kept. ` +
-          'Start with an empty data dir (or --ephemeral) to use the new one',
-      );
-      datasources.push(old);
+      changedDs.push(ds.name);
+      migratedDs.push(ds.name);
+      datasources.push(ds);
     } else {
       if (old.text !== ds.text) changedDs.push(ds.name);
       datasources.push(ds);
@@ -106,6 +109,7 @@ export function planChange(current: Project, next: Project, opts: PlanOptions): 
     project: { ...next, datasources, pipes, errors },
     newDatasources: newDs,
     changedDatasources: changedDs,
+    migratedDatasources: migratedDs,
     deletedDatasources: deletedDs,
     newPipes,
     changedPipes,
@@ -122,23 +126,28 @@ export function planOptions(app: Duckbird, destructive = false): PlanOptions {
 }
 
 /**
- * Creates the new data sources and loads their fixtures, serves the new project, then drops the removed data
- * sources: no request sees a pipe whose data source is missing or not yet filled.
+ * Creates the new data sources and loads their fixtures, serves the new project and its datafile tokens, then drops
+ * the removed data sources: no request sees a pipe whose data source is missing or not yet filled.
  */
-export async function applyChange(app: Duckbird, change: ProjectChange): Promise<void> {
+export async function applyChange(app: Duckbird, change: ProjectChange): Promise<string[]> {
   for (const name of change.newDatasources) await app.storage.addDatasource(change.project.datasources.find((d) => d.name === name)!);
+  // Before the fixtures, so their rows flow through the views; a new view is populated from what is stored.
+  const viewErrors = await app.applyViews(change.project);
   if (change.newDatasources.length > 0 && app.config.fixtures) {
     const fixtures = change.project.fixtures.filter((f) => change.newDatasources.includes(f.datasource));
     await loadFixtures(app, { ...change.project, fixtures });
   }
   app.replaceProject(change.project);
+  // TOKEN lines take effect with the files that hold them, as at start (spec §6.3).
+  await app.tokens.syncDatafileTokens(change.project);
   for (const name of change.deletedDatasources) await app.storage.dropDatasource(name);
+  return viewErrors;
 }
 
 export function describeChange(c: ProjectChange): string[] {
   const out: string[] = [];
   for (const n of c.newDatasources) out.push(`data source ${n} created`);
-  for (const n of c.changedDatasources) out.push(`data source ${n} updated`);
+  for (const n of c.changedDatasources) out.push(`data source ${n} ${c.migratedDatasources.includes(n) ? 'migrated to its new schema' : 'updated'}`);
   for (const n of c.deletedDatasources) out.push(`data source ${n} dropped`);
   for (const n of c.newPipes) out.push(`pipe ${n} created`);
   for (const n of c.changedPipes) out.push(`pipe ${n} updated`);
@@ -149,9 +158,41 @@ export function describeChange(c: ProjectChange): string[] {
 /** Reloads the project folder into `app` once: the changes applied and the problems found. */
 export async function reloadProject(app: Duckbird, dir: string, env: Readonly<Record<string, string | undefined>>): Promise<ProjectChange> {
   const next = await loadProject(dir, env);
-  const change = planChange(app.project, next, planOptions(app));
-  await applyChange(app, change);
-  return change;
+  const change = await migrateDatasources(app, planChange(app.project, next, planOptions(app)));
+  const viewErrors = await applyChange(app, change);
+  return { ...change, errors: [...change.errors, ...viewErrors] };
+}
+
+/**
+ * Migrates the stored rows of every data source whose schema changed (before the project that reads them is served).
+ * One that cannot be migrated keeps its last good version: it is put back in the returned change, with its error as
+ * `file:line: message`. With `dryRun` (deploy --check) nothing changes; the errors are the same.
+ */
+export async function migrateDatasources(app: Duckbird, change: ProjectChange, opts: { dryRun?: boolean } = {}): Promise<ProjectChange> {
+  const refused = new Map<string, string>();
+  for (const name of change.migratedDatasources) {
+    const next = change.project.datasources.find((d) => d.name === name)!;
+    try {
+      await app.storage.alterDatasource(next, { dryRun: opts.dryRun });
+    } catch (e) {
+      if (!(e instanceof SchemaMigrationError)) throw e;
+      refused.set(name, `${next.path}:${e.line}: ${e.message}`);
+    }
+  }
+  if (refused.size === 0) return change;
+  const errors = [...change.errors, ...refused.values()];
+  const keep = (n: string) => !refused.has(n);
+  return {
+    ...change,
+    project: {
+      ...change.project,
+      datasources: change.project.datasources.map((d) => (refused.has(d.name) ? (app.project.datasources.find((o) => o.name === d.name) ?? d) : d)),
+      errors,
+    },
+    changedDatasources: change.changedDatasources.filter(keep),
+    migratedDatasources: change.migratedDatasources.filter(keep),
+    errors,
+  };
 }
 
 export interface ProjectWatcher {

@@ -20,6 +20,12 @@ export interface StoredToken {
   readonly scopes: readonly Scope[];
   /** `C` made through the API or CLI; `DS`/`P` declared in a datafile. */
   readonly origin: { readonly type: 'C' | 'DS' | 'P'; readonly resource?: string };
+  /**
+   * The scopes the served project's `TOKEN` lines grant it, so that a reload or deploy can take back the ones whose
+   * line is gone without touching scopes given through the Tokens API. Absent in files from older versions: then a
+   * datafile token's scopes all count as declared.
+   */
+  readonly declared?: readonly Scope[];
 }
 
 interface TokensFile {
@@ -78,7 +84,7 @@ export class TokenStore {
     store.mtimeMs = state.mtimeMs;
     // Written at once so the workspace id (in every minted token and JWT) is stable from the first start.
     if (state.mtimeMs === 0) await store.mutate(() => undefined, true);
-    if (project) await store.applyDatafileTokens(project);
+    if (project) await store.syncDatafileTokens(project);
     return store;
   }
 
@@ -153,9 +159,17 @@ export class TokenStore {
     });
   }
 
-  private async applyDatafileTokens(project: Project): Promise<void> {
+  /**
+   * Makes the datafile tokens match `project`'s `TOKEN` lines (spec §6.3), at start, on every hot reload and on every
+   * deploy: a new name becomes a token with its scopes, the same name across files accumulates scopes, and a line
+   * removed from its file takes its scope back. Tinybird manages resource-scoped tokens "via deployments" (docs,
+   * forward/administration/tokens/static-tokens): a deployment that no longer declares a token removes it, so a
+   * datafile token left with no scope is deleted. Tokens made through the API keep the scopes the API gave them.
+   */
+  async syncDatafileTokens(project: Project): Promise<void> {
     const wanted = new Map<string, { scopes: Scope[]; origin: StoredToken['origin'] }>();
     const add = (name: string, scope: Scope, origin: StoredToken['origin']) => {
+      if (name === ADMIN_TOKEN_NAME) return;
       const w = wanted.get(name) ?? { scopes: [], origin };
       w.scopes.push(scope);
       wanted.set(name, w);
@@ -164,19 +178,29 @@ export class TokenStore {
       for (const t of ds.tokens) add(t.name, { type: t.scope === 'READ' ? 'DATASOURCES:READ' : 'DATASOURCES:APPEND', resource: ds.name }, { type: 'DS', resource: ds.name });
     }
     for (const pipe of project.pipes) for (const t of pipe.tokens) add(t.name, { type: 'PIPES:READ', resource: pipe.name }, { type: 'P', resource: pipe.name });
-    if (wanted.size === 0) return;
+    // A file that does not parse says nothing about its TOKEN lines: the scopes it granted stay until it is fixed.
+    const broken = new Set(project.errors.map((e) => /^(?:.*\/)?([^/]+?)\.(?:datasource|pipe):\d+: /.exec(e)?.[1]).filter((n) => n !== undefined));
     await this.mutate(() => {
-      for (const [name, w] of wanted) {
-        if (name === ADMIN_TOKEN_NAME) continue;
-        const existing = this.state.tokens.find((t) => t.name === name);
-        if (!existing) {
-          this.state.tokens.push({ id: randomUUID(), name, token: this.mint(), description: '', scopes: dedupe(w.scopes), origin: w.origin });
+      const next: StoredToken[] = [];
+      for (const t of this.state.tokens) {
+        const before = declaredScopes(t);
+        const unknown = before.filter((s) => s.resource !== undefined && broken.has(s.resource));
+        const now = dedupe([...(wanted.get(t.name)?.scopes ?? []), ...unknown]);
+        wanted.delete(t.name);
+        if (before.length === 0 && now.length === 0) {
+          next.push(t);
           continue;
         }
-        // The same name across files accumulates scopes (spec §6.3).
-        const scopes = dedupe([...existing.scopes, ...w.scopes]);
-        if (scopes.length !== existing.scopes.length) this.replace(existing, { ...existing, scopes });
+        const kept = t.scopes.filter((s) => !before.some((b) => sameScope(b, s)));
+        const scopes = dedupe([...kept, ...now]);
+        if (scopes.length === 0 && t.origin.type !== 'C') continue;
+        next.push({ ...t, scopes, declared: now });
       }
+      for (const [name, w] of wanted) {
+        const scopes = dedupe(w.scopes);
+        next.push({ id: randomUUID(), name, token: this.mint(), description: '', scopes, origin: w.origin, declared: scopes });
+      }
+      this.state.tokens = next;
     });
   }
 
@@ -241,6 +265,11 @@ export class TokenStore {
     }
     this.mtimeMs = (await stat(this.file)).mtimeMs;
   }
+}
+
+function declaredScopes(t: StoredToken): readonly Scope[] {
+  if (t.declared) return t.declared;
+  return t.origin.type === 'C' ? [] : t.scopes;
 }
 
 function dedupe(scopes: readonly Scope[]): Scope[] {

@@ -7,6 +7,9 @@ import { isWord } from './token-tree.ts';
 import type { Translator } from './translate-sql.ts';
 import { isBooleanExpr } from './token-tree.ts';
 import { unsupported } from './unsupported.ts';
+import { isNullableType, sumType } from './static-type.ts';
+import { aggregateStateType, stateFunction } from './aggregate-states.ts';
+import { duckdbType, splitTypeArgs } from './types.ts';
 
 type Combinator = 'If' | 'Distinct' | 'OrNull' | 'OrDefault' | 'State' | 'Merge' | 'SimpleState';
 const COMBINATORS: readonly Combinator[] = ['SimpleState', 'OrDefault', 'Distinct', 'OrNull', 'State', 'Merge', 'If'];
@@ -27,6 +30,8 @@ interface Call {
   readonly windowed: boolean;
   /** Every argument is a comparison or logic expression (UInt8 in ClickHouse). */
   readonly unsignedArgs: boolean;
+  /** ClickHouse type of the (first) argument where known statically (static-type.ts). */
+  readonly argType?: string | null;
 }
 
 const filter = (c: Call, ...extra: string[]) => {
@@ -45,7 +50,13 @@ const u64 = (s: string) => `CAST(${s} AS UBIGINT)`;
  * Over no rows (an empty table, or -If matching nothing) ClickHouse answers the type's default, not NULL; for
  * a Nullable column it would answer NULL, which the result type cannot tell apart (README: known difference).
  */
-const orDefault = (c: Call, agg: string) => (c.orNull || c.windowed ? agg : `coalesce(${agg}, ch_default(${agg}))`);
+const orDefault = (c: Call, agg: string, fallback = `ch_default(${agg})`) =>
+  c.orNull || c.windowed || isNullableType(c.argType ?? null) ? agg : `coalesce(${agg}, CASE WHEN ${rowCount(c)} = 0 THEN ${fallback} END)`;
+/** Rows the aggregate saw: where there were some and all were NULL, ClickHouse answers NULL (a Nullable argument). */
+const rowCount = (c: Call) => `count(*)${filter(c)}`;
+/** avg, variances, quantiles and corr of no rows are nan in ClickHouse (DuckDB: NULL); JSON shows both as null. */
+const nanIfEmpty = (c: Call, agg: string, nan = "CAST('nan' AS DOUBLE)") =>
+  c.orNull || c.windowed ? agg : `CASE WHEN ${rowCount(c)} = 0 THEN ${nan} ELSE ${agg} END`;
 
 /** Plain aggregates: DuckDB SQL for one call. */
 const AGGREGATES: Record<string, (c: Call) => string> = {
@@ -57,14 +68,16 @@ const AGGREGATES: Record<string, (c: Call) => string> = {
     const x = one(c);
     const s = `sum(${d(c)}${x})${filter(c)}`;
     if (c.windowed) return s;
-    // ClickHouse sums signed ints into Int64 (DuckDB: HUGEINT) and an empty sum is 0 (DuckDB: NULL). No DuckDB
-    // expression maps a type to its 64-bit form keeping signedness, so unsigned sums are Int64 unless the
-    // argument is known to be a UInt8 condition.
-    const total = c.orNull ? s : `coalesce(${s}, 0)`;
+    // ClickHouse sums signed ints into Int64, unsigned into UInt64, floats into Float64 (DuckDB: HUGEINT, HUGEINT,
+    // DOUBLE) and an empty sum is 0 (DuckDB: NULL). No DuckDB expression maps a type to its 64-bit form keeping
+    // signedness, so without a statically known argument type (static-type.ts) a sum is Int64.
+    const total = orDefault(c, s, '0');
     if (c.unsignedArgs) return u64(total);
+    const known = sumType(c.argType ?? null);
+    if (known) return `CAST(${total} AS ${known})`;
     return `cast_to_type(${total}, max(${x}) + CAST(0 AS BIGINT))`;
   },
-  avg: (c) => `avg(${d(c)}${one(c)})${filter(c)}`,
+  avg: (c) => nanIfEmpty(c, `avg(${d(c)}${one(c)})${filter(c)}`),
   min: (c) => orDefault(c, `min(${one(c)})${filter(c)}`),
   max: (c) => orDefault(c, `max(${one(c)})${filter(c)}`),
   any: (c) => orDefault(c, `any_value(${one(c)})${filter(c)}`),
@@ -77,18 +90,19 @@ const AGGREGATES: Record<string, (c: Call) => string> = {
   groupUniqArray: (c) => `coalesce(list(DISTINCT ${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}, [])`,
   argMax: (c) => orDefault(c, `arg_max(${c.args.join(', ')})${filter(c)}`),
   argMin: (c) => orDefault(c, `arg_min(${c.args.join(', ')})${filter(c)}`),
-  quantile: (c) => `quantile_cont(${one(c)}, ${c.params[0] ?? '0.5'})${filter(c)}`,
-  quantiles: (c) => `quantile_cont(${one(c)}, [${c.params.join(', ')}])${filter(c)}`,
-  quantileExact: (c) => `ch_quantile_exact(list(${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}, ${c.params[0] ?? '0.5'})`,
-  median: (c) => `quantile_cont(${one(c)}, 0.5)${filter(c)}`,
-  stddevPop: (c) => `stddev_pop(${one(c)})${filter(c)}`,
-  stddevSamp: (c) => `stddev_samp(${one(c)})${filter(c)}`,
-  varPop: (c) => `var_pop(${one(c)})${filter(c)}`,
-  varSamp: (c) => `var_samp(${one(c)})${filter(c)}`,
-  corr: (c) => `corr(${c.args.join(', ')})${filter(c)}`,
+  quantile: (c) => nanIfEmpty(c, `quantile_cont(${one(c)}, ${c.params[0] ?? '0.5'})${filter(c)}`),
+  quantiles: (c) => nanIfEmpty(c, `quantile_cont(${one(c)}, [${c.params.join(', ')}])${filter(c)}`, `[${c.params.map(() => "CAST('nan' AS DOUBLE)").join(', ')}]`),
+  quantileExact: (c) => orDefault(c, `ch_quantile_exact(list(${one(c)})${filter(c, `${one(c)} IS NOT NULL`)}, ${c.params[0] ?? '0.5'})`),
+  median: (c) => nanIfEmpty(c, `quantile_cont(${one(c)}, 0.5)${filter(c)}`),
+  stddevPop: (c) => nanIfEmpty(c, `stddev_pop(${one(c)})${filter(c)}`),
+  stddevSamp: (c) => nanIfEmpty(c, `stddev_samp(${one(c)})${filter(c)}`),
+  varPop: (c) => nanIfEmpty(c, `var_pop(${one(c)})${filter(c)}`),
+  varSamp: (c) => nanIfEmpty(c, `var_samp(${one(c)})${filter(c)}`),
+  corr: (c) => nanIfEmpty(c, `corr(${c.args.join(', ')})${filter(c)}`),
   topK: (c) => `coalesce(approx_top_k(${one(c)}, ${c.params[0] ?? '10'})${filter(c)}, [])`,
-  groupBitOr: (c) => `bit_or(${one(c)})${filter(c)}`,
-  groupBitAnd: (c) => `bit_and(${one(c)})${filter(c)}`,
+  groupBitOr: (c) => orDefault(c, `bit_or(${one(c)})${filter(c)}`),
+  // Every bit set is the identity of AND: ClickHouse's groupBitAnd of no rows is -1 (or the unsigned maximum).
+  groupBitAnd: (c) => orDefault(c, `bit_and(${one(c)})${filter(c)}`, `~ch_default(bit_and(${one(c)})${filter(c)})`),
 };
 const ALIASES: Record<string, string> = {
   uniq: 'uniqExact',
@@ -114,6 +128,8 @@ const CASE_INSENSITIVE = new Set(['count', 'sum', 'avg', 'min', 'max', 'any', 's
 function baseName(name: string): string | null {
   const n = ALIASES[name] ?? name;
   if (n in AGGREGATES) return n;
+  // Functions that only appear with -State/-Merge here (quantilesExact, medianTDigest...).
+  if (stateFunction(name)?.conditional === false) return name;
   const lower = name.toLowerCase();
   for (const k of CASE_INSENSITIVE) if (k.toLowerCase() === lower) return k;
   return null;
@@ -136,40 +152,43 @@ export function parseAggregateName(name: string): AggregateName | null {
 }
 
 /**
- * -State values: a representation whose -Merge in the same query gives ClickHouse's result. `mergeState`
- * (-MergeState) combines states into a state; where absent, the merged value is itself a valid state.
+ * -State / -Merge / -MergeState through the persistent state representation of aggregate-states.ts, so a state
+ * built here is the value an AggregateFunction column stores. The -If of fIfState filters the rows; fIfMerge
+ * merges fIf's states, which are f's.
  */
-const STATE: Record<string, { state: (c: Call) => string; merge: (s: string, c: Call) => string; mergeState?: (s: string, c: Call) => string }> = {
-  count: { state: (c) => AGGREGATES.count!(c), merge: (s, c) => u64(`coalesce(sum(${s})${filter(c)}, 0)`) },
-  sum: { state: (c) => AGGREGATES.sum!(c), merge: (s, c) => AGGREGATES.sum!({ ...c, args: [s] }) },
-  min: { state: (c) => AGGREGATES.min!(c), merge: (s, c) => AGGREGATES.min!({ ...c, args: [s] }) },
-  max: { state: (c) => AGGREGATES.max!(c), merge: (s, c) => AGGREGATES.max!({ ...c, args: [s] }) },
-  any: { state: (c) => AGGREGATES.any!(c), merge: (s, c) => AGGREGATES.any!({ ...c, args: [s] }) },
-  avg: {
-    state: (c) => `{'s': sum(${one(c)})${filter(c)}, 'c': count(${one(c)})${filter(c)}}`,
-    merge: (s, c) => `sum((${s}).s)${filter(c)} / sum((${s}).c)${filter(c)}`,
-    mergeState: (s, c) => `{'s': sum((${s}).s)${filter(c)}, 'c': sum((${s}).c)${filter(c)}}`,
-  },
-  uniqExact: {
-    state: (c) => `coalesce(list(DISTINCT ${tupleArg(c)})${filter(c, `${tupleArg(c)} IS NOT NULL`)}, [])`,
-    merge: (s, c) => u64(`len(list_distinct(flatten(coalesce(list(${s})${filter(c)}, []))))`),
-    mergeState: (s, c) => `list_distinct(flatten(coalesce(list(${s})${filter(c)}, [])))`,
-  },
-  argMax: {
-    state: (c) => `{'v': arg_max(${c.args.join(', ')})${filter(c)}, 'k': max(${c.args[1]})${filter(c)}}`,
-    merge: (s, c) => `arg_max((${s}).v, (${s}).k)${filter(c)}`,
-    mergeState: (s, c) => `{'v': arg_max((${s}).v, (${s}).k)${filter(c)}, 'k': max((${s}).k)${filter(c)}}`,
-  },
-  argMin: {
-    state: (c) => `{'v': arg_min(${c.args.join(', ')})${filter(c)}, 'k': min(${c.args[1]})${filter(c)}}`,
-    merge: (s, c) => `arg_min((${s}).v, (${s}).k)${filter(c)}`,
-    mergeState: (s, c) => `{'v': arg_min((${s}).v, (${s}).k)${filter(c)}, 'k': min((${s}).k)${filter(c)}}`,
-  },
-  groupArray: {
-    state: (c) => AGGREGATES.groupArray!(c),
-    merge: (s, c) => `flatten(coalesce(list(${s})${filter(c)}, []))`,
-  },
-};
+function translateState(agg: AggregateName, name: Token, c: Call): string {
+  const suffix = agg.combinators.join('');
+  const fnName = name.text.slice(0, name.text.length - suffix.length);
+  const st = stateFunction(fnName)?.fn;
+  if (!st) throw unsupported(`${name.text} (no state representation)`, name);
+  if (c.distinct || agg.combinators.some((x) => x !== 'If' && x !== 'State' && x !== 'Merge'))
+    throw unsupported(`${name.text} (combinators with -State/-Merge)`, name);
+  if (!agg.combinators.includes('Merge')) {
+    const args = c.args.length === 1 && c.args[0] === '*' ? [] : c.args;
+    if (args.length < st.arity[0] || args.length > st.arity[1]) throw unsupported(`${name.text} with ${args.length} arguments`, name);
+    const state = st.state(args, c.params, (...extra) => filter(c, ...extra));
+    // A statically known argument type gives the state its stored column's type within one query too, so that
+    // sumMerge(sumState(a UInt32 column)) is a UInt64 as in ClickHouse.
+    const type = args.length === 1 && c.argType ? storedStateType(fnName, c.argType) : null;
+    return type ? `CAST(${state} AS ${type})` : state;
+  }
+  const s = one(c);
+  return agg.combinators.includes('State') ? st.combine(s, c.params) : st.merge(s, c.params, nullableStateArgument(c.argType));
+}
+
+function storedStateType(fnName: string, argType: string): string | null {
+  try {
+    return aggregateStateType(fnName, [duckdbType(argType)]);
+  } catch {
+    return null;
+  }
+}
+
+/** A column declared `AggregateFunction(min, Nullable(T))` merges to NULL where it holds no value. */
+function nullableStateArgument(chType: string | null | undefined): boolean {
+  const m = chType ? /^\s*AggregateFunction\s*\((.*)\)\s*$/s.exec(chType) : null;
+  return m !== null && isNullableType(splitTypeArgs(m[1]!)[1] ?? null);
+}
 
 export function translateAggregate(
   tr: Translator,
@@ -180,8 +199,6 @@ export function translateAggregate(
   aliases: ReadonlyMap<string, string>,
   windowed: boolean,
 ): string {
-  const fn = AGGREGATES[agg.base];
-  if (!fn) throw unsupported(`aggregate combinator in ${name.text}`, name);
   const combos = new Set(agg.combinators);
   let distinct = combos.has('Distinct');
   let argNodes = args;
@@ -209,14 +226,12 @@ export function translateAggregate(
     orNull: combos.has('OrNull'),
     windowed,
     unsignedArgs: argNodes.length > 0 && argNodes.every((a) => isBooleanExpr(a)),
+    argType: argNodes[0] ? tr.staticType(argNodes[0]) : null,
   };
   try {
-    if (combos.has('State') || combos.has('Merge')) {
-      const st = STATE[agg.base];
-      if (!st) throw unsupported(`${name.text} (no state representation)`, name);
-      if (combos.has('State') && combos.has('Merge')) return (st.mergeState ?? st.merge)(one(call), call);
-      return combos.has('State') ? st.state(call) : st.merge(one(call), call);
-    }
+    if (combos.has('State') || combos.has('Merge')) return translateState(agg, name, call);
+    const fn = AGGREGATES[agg.base];
+    if (!fn) throw unsupported(`aggregate combinator in ${name.text}`, name);
     // -SimpleState values are the plain aggregate's values.
     return fn(call);
   } catch (e) {

@@ -3,7 +3,7 @@
 // `, ` between arguments. Returns null where the shape is not one this formatter knows, so the caller keeps
 // DuckDB's name rather than inventing one.
 import type { Token } from './tokenize.ts';
-import { isGroup, isOp, isWord, splitCommas, type Node } from './token-tree.ts';
+import { isGroup, isOp, isWord, sourceText, splitCommas, type Node } from './token-tree.ts';
 
 const BINARY: readonly { ops: readonly string[]; words?: boolean; names: Record<string, string> }[] = [
   { ops: ['OR'], words: true, names: { OR: 'or' } },
@@ -100,6 +100,9 @@ function unary(nodes: readonly Node[]): string {
 
 function postfix(nodes: readonly Node[]): string {
   const last = nodes[nodes.length - 1]!;
+  const cast = nodes.findIndex((n) => isOp(n, '::'));
+  if (cast > 0 && isWord(nodes[cast + 1]) && (cast === nodes.length - 2 || (cast === nodes.length - 3 && isGroup(last, '('))))
+    return `CAST(${postfix(nodes.slice(0, cast))}, '${sourceText(nodes.slice(cast + 1))}')`;
   if (nodes.length > 1 && isGroup(last, '[')) return `arrayElement(${postfix(nodes.slice(0, -1))}, ${parse(last.items, 0)})`;
   if (nodes.length > 2 && isOp(nodes[nodes.length - 2], '.') && last.kind === 'number') return `tupleElement(${postfix(nodes.slice(0, -2))}, ${last.text})`;
   return primary(nodes);
@@ -142,8 +145,14 @@ function primary(nodes: readonly Node[]): string {
   if (nodes.length === 3 && first!.kind === 'word' && isOp(second, '.') && (third!.kind === 'word' || third!.kind === 'quoted')) return `${first!.text}.${third!.text}`;
   if ((nodes.length === 2 || nodes.length === 3) && (first!.kind === 'word' || first!.kind === 'quoted') && isGroup(second, '(')) {
     const name = first!.text;
-    if (/^(CAST|CASE|INTERVAL|EXISTS)$/i.test(name)) throw new Unknown();
     const args = (g: Node) => splitCommas((g as { items: readonly Node[] }).items);
+    // `CAST(x AS T)` and `x::T` are both named `CAST(x, 'T')`.
+    if (/^CAST$/i.test(name) && nodes.length === 2) {
+      const a = args(second!);
+      const as = a.length === 1 ? a[0]!.findIndex((n) => isWord(n, 'AS')) : -1;
+      if (as > 0) return `CAST(${parse(a[0]!.slice(0, as), 0)}, '${sourceText(a[0]!.slice(as + 1))}')`;
+    }
+    if (/^(CASE|INTERVAL|EXISTS)$/i.test(name)) throw new Unknown();
     if (nodes.length === 3) {
       if (!isGroup(third, '(')) throw new Unknown();
       return `${name}(${args(second!).map((x) => parse(x, 0)).join(', ')})(${args(third!).map((x) => parse(x, 0)).join(', ')})`;

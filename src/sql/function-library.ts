@@ -40,6 +40,21 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO ch_length(x) AS CAST(CASE WHEN typeof(x) = 'VARCHAR' THEN strlen(CAST(x AS VARCHAR)) ELSE len(x) END AS UBIGINT)`,
   // position() counts bytes; `position` itself is DuckDB syntax (position(a IN b)), hence the name.
   `CREATE OR REPLACE MACRO ch_position(h, n) AS CAST(CASE WHEN strpos(h, n) = 0 THEN 0 ELSE strlen(substr(h, 1, strpos(h, n) - 1)) + 1 END AS UBIGINT)`,
+  // substring/left/right count bytes in ClickHouse (the -UTF8 forms count characters). Bytes a..b of s (1-based,
+  // inclusive); a character cut by the range is U+FFFD, as ClickHouse's partial bytes read back as UTF-8. ASCII
+  // strings (bytes = characters) take DuckDB's substr directly.
+  `CREATE OR REPLACE MACRO ch_byte_slice(s, a, b) AS CASE WHEN strlen(s) = length(s) THEN substr(s, greatest(a, 1), greatest(b - greatest(a, 1) + 1, 0)) ELSE array_to_string(list_transform(range(1, length(s) + 1), i -> CASE WHEN strlen(left(s, i - 1)) + 1 >= a AND strlen(left(s, i)) <= b THEN substr(s, i, 1) WHEN strlen(left(s, i)) >= a AND strlen(left(s, i - 1)) + 1 <= b THEN '\uFFFD' ELSE '' END), '') END`,
+  `CREATE OR REPLACE MACRO ch_char_slice(s, a, b) AS substr(s, greatest(a, 1), greatest(b - greatest(a, 1) + 1, 0))`,
+  // ClickHouse offsets: 0 is an empty result, negative counts from the end; a negative length drops that many
+  // units from the end. n is the string's length in the unit sliced.
+  `CREATE OR REPLACE MACRO ch_sub_start(off, n) AS CASE WHEN off > 0 THEN off ELSE n + off + 1 END`,
+  `CREATE OR REPLACE MACRO ch_sub_end(off, len, n) AS CASE WHEN len IS NULL THEN n WHEN len >= 0 THEN ch_sub_start(off, n) + len - 1 ELSE n + len END`,
+  `CREATE OR REPLACE MACRO ch_substring(s, off, len) AS CASE WHEN off = 0 THEN '' ELSE ch_byte_slice(s, ch_sub_start(off, strlen(s)), ch_sub_end(off, len, strlen(s))) END`,
+  `CREATE OR REPLACE MACRO ch_substring_utf8(s, off, len) AS CASE WHEN off = 0 THEN '' ELSE ch_char_slice(s, ch_sub_start(off, length(s)), ch_sub_end(off, len, length(s))) END`,
+  `CREATE OR REPLACE MACRO ch_left(s, k) AS ch_byte_slice(s, 1, CASE WHEN k >= 0 THEN k ELSE strlen(s) + k END)`,
+  `CREATE OR REPLACE MACRO ch_right(s, k) AS ch_byte_slice(s, CASE WHEN k >= 0 THEN strlen(s) - k + 1 ELSE 1 - k END, strlen(s))`,
+  `CREATE OR REPLACE MACRO leftUTF8(s, k) AS ch_char_slice(s, 1, CASE WHEN k >= 0 THEN k ELSE length(s) + k END)`,
+  `CREATE OR REPLACE MACRO rightUTF8(s, k) AS ch_char_slice(s, CASE WHEN k >= 0 THEN length(s) - k + 1 ELSE 1 - k END, length(s))`,
   // DateTime ± INTERVAL keeps the DateTime type in ClickHouse; DuckDB widens to TIMESTAMP.
   `CREATE OR REPLACE MACRO ch_plus(t, i) AS cast_to_type(t + i, t)`,
   `CREATE OR REPLACE MACRO ch_minus(t, i) AS cast_to_type(t - i, t)`,

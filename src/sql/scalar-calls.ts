@@ -109,7 +109,9 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     throw unsupported(`${fn} with a lambda`, name);
   }
   const args = () => argNodes.map((a) => tr.expr(a, aliases));
-  switch (fn) {
+  // SQL-standard names are case-insensitive in ClickHouse.
+  const CASELESS: Record<string, string> = { substring: 'substring', substr: 'substr', mid: 'mid', left: 'left', right: 'right' };
+  switch (CASELESS[lower] ?? fn) {
     case 'multiIf': {
       const a = args();
       if (a.length < 3 || a.length % 2 === 0) throw unsupported('multiIf with an even number of arguments', name);
@@ -137,6 +139,22 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       const literal = unit?.length === 1 && unit[0]!.kind === 'string' ? (unit[0] as Token).text.toLowerCase() : null;
       return `${literal !== null && argNodes.length === 3 && !WEEK_UNITS.includes(literal) ? 'date_diff' : 'dateDiff'}(${args().join(', ')})`;
     }
+    // Bytes, not characters (function-library.ts ch_byte_slice).
+    case 'substring':
+    case 'substr':
+    case 'mid':
+    case 'substringUTF8': {
+      const a = args();
+      if (a.length !== 2 && a.length !== 3) throw unsupported(`${fn} with ${a.length} arguments`, name);
+      return `ch_substring${fn === 'substringUTF8' ? '_utf8' : ''}(${a[0]}, ${a[1]}, ${a[2] ?? 'NULL'})`;
+    }
+    case 'left':
+    case 'right':
+      return `ch_${lower}(${args().join(', ')})`;
+    case 'isNaN':
+    case 'isFinite':
+    case 'isInfinite':
+      return `CAST(${fn === 'isInfinite' ? 'isinf' : lower}(${args().join(', ')}) AS UTINYINT)`;
     case 'position':
     case 'locate':
       return `ch_position(${args().join(', ')})`;

@@ -22,6 +22,7 @@ import { INT_MACROS, translateScalarCall } from './scalar-calls.ts';
 import { unsupported } from './unsupported.ts';
 import { clickhouseColumnName, hasAlias } from './column-name.ts';
 import { withFill, type Fill } from './with-fill.ts';
+import { isNullableType, literalType, productType, staticType } from './static-type.ts';
 
 
 const FORMATS_TAIL = (nodes: readonly Node[]): number => {
@@ -53,6 +54,11 @@ export interface TranslateOptions {
   readonly finalViews?: ReadonlySet<string>;
   /** Values of `{name: Type}` query parameters, which Tinybird's `tb_secret`/`tb_var` render (spec §8.4). */
   readonly queryParams?: Readonly<Record<string, string>>;
+  /**
+   * Declared ClickHouse types of the columns the query reads, by column name (leave out a name two tables declare
+   * differently). Aggregates use them for ClickHouse's sum types (UInt64 for unsigned) and Nullable semantics.
+   */
+  readonly columnTypes?: ReadonlyMap<string, string>;
 }
 
 export function translateSql(sql: string, opts: TranslateOptions = {}): string {
@@ -63,6 +69,32 @@ export function translateSql(sql: string, opts: TranslateOptions = {}): string {
   if (!isWord(nodes[0], 'SELECT', 'WITH') && !isGroup(nodes[0], '('))
     throw unsupported(`statement ${firstToken(nodes[0]!).text}`, nodes[0]);
   return new Translator(opts).query(nodes, new Map());
+}
+
+/**
+ * Like translateSql, and for a query ending its GROUP BY with `WITH TOTALS` also the DuckDB query of ClickHouse's
+ * totals row: every aggregate over all grouped rows, the keys at their defaults, with no ORDER BY or LIMIT. In
+ * ClickHouse's JSON formats that row is the separate `totals` member (spec §3.5 shape; the caller adds it).
+ * `totals` is null when the query has none. Only the outermost SELECT's totals reach the client.
+ */
+export function translateSqlWithTotals(sql: string, opts: TranslateOptions = {}): { sql: string; totals: string | null } {
+  let nodes = stripSemicolon(parseTree(sql));
+  const fmt = FORMATS_TAIL(nodes);
+  if (fmt >= 0) nodes = nodes.slice(0, fmt);
+  // The outermost GROUP BY is at depth 0; its WITH TOTALS is the last `WITH TOTALS` there.
+  let at: Node | null = null;
+  let inGroup = false;
+  for (let i = 0; i < nodes.length; i++) {
+    if (isWord(nodes[i], 'GROUP') && isWord(nodes[i + 1], 'BY')) inGroup = true;
+    else if (isWord(nodes[i], 'UNION', 'INTERSECT', 'EXCEPT')) return { sql: translateSql(sql, opts), totals: null };
+    else if (inGroup && isWord(nodes[i], 'WITH') && isWord(nodes[i + 1], 'TOTALS')) at = nodes[i]!;
+  }
+  if (at === null) return { sql: translateSql(sql, opts), totals: null };
+  const rows = new Translator(opts);
+  rows.totals = { at, part: 'rows' };
+  const totals = new Translator(opts);
+  totals.totals = { at, part: 'totals' };
+  return { sql: rows.query(nodes, new Map()), totals: totals.query(nodes, new Map()) };
 }
 
 /** Table names the query reads (not CTE names, not table functions). */
@@ -128,10 +160,12 @@ const CLAUSES: readonly (readonly string[])[] = [
 ];
 
 interface JoinedSources {
-  /** Quoted aliases of LEFT-joined sources. */
-  readonly left: Set<string>;
+  /** Quoted aliases of sources whose unmatched rows an outer join fills (the right of LEFT, the left of RIGHT, both of FULL). */
+  readonly defaulted: Set<string>;
   /** Every source's quoted alias in FROM order (null: one `*` cannot name it). */
   readonly all: (string | null)[];
+  /** `JOIN ... USING` keys (quoted), which ClickHouse's `*` lists first, once. */
+  readonly using: string[];
 }
 
 
@@ -151,13 +185,18 @@ const NOT_CALLS = new Set([
 export class Translator {
   constructor(private readonly opts: TranslateOptions = {}) {}
 
+  /** The outermost SELECT's `WITH` of `WITH TOTALS`, and which part of its answer is being translated. */
+  totals: { readonly at: Node; readonly part: 'rows' | 'totals' } | null = null;
+
   private cteCounter = 0;
+  /** GROUP BY keys of the SELECT being translated that ROLLUP/CUBE/GROUPING SETS aggregate over (source text). */
+  private rolledUpKeys: Set<string> | null = null;
   /**
-   * Sources on the right of a LEFT JOIN in the SELECT being translated (as quoted identifiers). ClickHouse fills
-   * their columns with the type's default where nothing matched (join_use_nulls = 0); DuckDB gives NULL, so
+   * Sources an outer join may leave unmatched in the SELECT being translated (as quoted identifiers). ClickHouse
+   * fills their columns with the type's default where nothing matched (join_use_nulls = 0); DuckDB gives NULL, so
    * these sources carry a `__joined` marker and `alias.column` reads become a default where it is false.
    */
-  private joined: JoinedSources = { left: new Set(), all: [] };
+  private joined: JoinedSources = { defaulted: new Set(), all: [], using: [] };
 
   /** A full query: WITH / UNION / parenthesised parts. `aliases` are `WITH expr AS name` substitutions. */
   query(nodes: readonly Node[], aliases: ReadonlyMap<string, string>): string {
@@ -246,7 +285,7 @@ export class Translator {
     if (!sel) throw unsupported('query without SELECT', nodes[0]);
     // FROM first: its LEFT JOINs decide how the other clauses read the joined side's columns.
     const from = get('FROM')[0];
-    const joined: JoinedSources = { left: new Set(), all: [] };
+    const joined: JoinedSources = { defaulted: new Set(), all: [], using: [] };
     const fromSql = from ? this.fromClause(from.body, aliases, joined) : null;
     const outerJoined = this.joined;
     this.joined = joined;
@@ -259,21 +298,29 @@ export class Translator {
 
   /** The clauses after FROM, with `this.joined` set for this SELECT. */
   private coreClauses(get: (k: string) => Clause[], out: string[], aliases: ReadonlyMap<string, string>, sel: Clause, fromSql: string | null): string {
-    out.push('SELECT ' + this.selectList(sel.body, aliases));
+    const group = get('GROUP')[0];
+    const grouping = group ? this.groupBy(group.body, aliases, sel.body) : null;
+    const outerKeys = this.rolledUpKeys;
+    this.rolledUpKeys = grouping?.rolledUp ?? null;
+    try {
+      out.push('SELECT ' + this.selectList(sel.body, aliases));
+    } finally {
+      this.rolledUpKeys = outerKeys;
+    }
     if (fromSql !== null) out.push('FROM ' + fromSql);
     const sample = get('SAMPLE')[0];
     if (sample) throw unsupported('SAMPLE', sample.at);
     const conds = [...get('PREWHERE'), ...get('WHERE')].map((c) => this.expr(c.body, aliases));
     if (conds.length === 1) out.push('WHERE ' + conds[0]);
     if (conds.length === 2) out.push(`WHERE (${conds[0]}) AND (${conds[1]})`);
-    const group = get('GROUP')[0];
-    if (group) {
-      const body = group.body;
-      const withIdx = body.findIndex((n, i) => isWord(n, 'WITH') && isWord(body[i + 1], 'TOTALS', 'ROLLUP', 'CUBE'));
-      if (withIdx >= 0) throw unsupported(`GROUP BY ... WITH ${(body[withIdx + 1] as Token).text.toUpperCase()}`, body[withIdx]);
-      out.push('GROUP BY ' + this.exprList(body, aliases));
-    }
+    if (grouping) out.push('GROUP BY ' + grouping.sql);
     const having = get('HAVING')[0];
+    if (grouping?.totalsRow) {
+      // Totals with HAVING cover only the groups HAVING keeps (totals_mode = after_having_exclusive).
+      if (having) throw unsupported('GROUP BY ... WITH TOTALS with HAVING', having.at);
+      out.push(`HAVING ${grouping.totalsRow}`);
+      return out.join(' ');
+    }
     if (having) out.push('HAVING ' + this.expr(having.body, aliases));
     const win = get('WINDOW')[0];
     if (win) out.push('WINDOW ' + this.expr(win.body, aliases));
@@ -313,6 +360,48 @@ export class Translator {
     return out.join(' ');
   }
 
+  /**
+   * GROUP BY keys, with ClickHouse's `WITH ROLLUP` / `WITH CUBE` as DuckDB's ROLLUP / CUBE (which DuckDB writes the
+   * way ClickHouse's newer `ROLLUP(...)`, `CUBE(...)` and `GROUPING SETS` are written). `rolledUp` lists the keys
+   * (source text) that some rows aggregate over.
+   */
+  private groupBy(body: readonly Node[], aliases: ReadonlyMap<string, string>, select: readonly Node[]): { sql: string; rolledUp: Set<string> | null; totalsRow?: string } {
+    // A key naming a select alias is grouped by the aliased expression: the select item itself becomes a
+    // grouping() test, which DuckDB cannot group by.
+    const named = new Map<string, Node[]>();
+    for (const item of splitCommas(select)) {
+      const n = item.length;
+      if (n >= 3 && isWord(item[n - 2], 'AS') && (item[n - 1]!.kind === 'word' || item[n - 1]!.kind === 'quoted')) named.set((item[n - 1] as Token).text, item.slice(0, n - 2));
+    }
+    const keyList = (keys: readonly Node[][]) =>
+      keys.map((k) => this.expr(k.length === 1 && (k[0]!.kind === 'word' || k[0]!.kind === 'quoted') && named.has((k[0] as Token).text) ? named.get((k[0] as Token).text)! : k, aliases)).join(', ');
+    const withIdx = body.findIndex((n, i) => isWord(n, 'WITH') && isWord(body[i + 1], 'TOTALS', 'ROLLUP', 'CUBE'));
+    if (withIdx >= 0) {
+      const kind = (body[withIdx + 1] as Token).text.toUpperCase();
+      const keys = splitCommas(body.slice(0, withIdx));
+      const totals = kind === 'TOTALS' && body.length === withIdx + 2 && this.totals?.at === body[withIdx] ? this.totals : null;
+      if (totals?.part === 'rows') return { sql: keyList(keys), rolledUp: null };
+      // The totals row is the grouping set that rolls every key up.
+      if (totals) return { sql: `GROUPING SETS ((${keyList(keys)}), ())`, rolledUp: new Set(keys.map((k) => sourceText(k))), totalsRow: `grouping(${keyList(keys.slice(0, 1))}) = 1` };
+      if (kind === 'TOTALS' || body.length > withIdx + 2) throw unsupported(`GROUP BY ... WITH ${kind === 'TOTALS' ? kind : sourceText(body.slice(withIdx + 1))}`, body[withIdx]);
+      return { sql: `${kind} (${keyList(keys)})`, rolledUp: new Set(keys.map((k) => sourceText(k))) };
+    }
+    if (body.length === 2 && isWord(body[0], 'ROLLUP', 'CUBE') && isGroup(body[1], '(')) {
+      const keys = splitCommas(body[1].items);
+      return { sql: `${(body[0] as Token).text.toUpperCase()} (${keyList(keys)})`, rolledUp: new Set(keys.map((k) => sourceText(k))) };
+    }
+    if (body.length === 3 && isWord(body[0], 'GROUPING') && isWord(body[1], 'SETS') && isGroup(body[2], '(')) {
+      const keys = new Set<string>();
+      const sets = splitCommas(body[2].items).map((set) => {
+        const items = set.length === 1 && isGroup(set[0], '(') ? splitCommas(set[0].items) : [set];
+        for (const k of items) keys.add(sourceText(k));
+        return `(${keyList(items)})`;
+      });
+      return { sql: `GROUPING SETS (${sets.join(', ')})`, rolledUp: keys };
+    }
+    return { sql: this.exprList(body, aliases), rolledUp: null };
+  }
+
   private limitParts(body: readonly Node[], aliases: ReadonlyMap<string, string>, at: Node) {
     const withTies = body.findIndex((n, i) => isWord(n, 'WITH') && isWord(body[i + 1], 'TIES'));
     if (withTies >= 0) throw unsupported('LIMIT ... WITH TIES', body[withTies]);
@@ -343,8 +432,8 @@ export class Translator {
   private fillSpec(item: readonly Node[], f: number, position: number, aliases: ReadonlyMap<string, string>): Fill {
     const at = item[f]!;
     let key = item.slice(0, f);
-    if (isWord(key[key.length - 1], 'DESC', 'DESCENDING')) throw unsupported('ORDER BY ... DESC WITH FILL', at);
-    if (isWord(key[key.length - 1], 'ASC', 'ASCENDING')) key = key.slice(0, -1);
+    const descending = isWord(key[key.length - 1], 'DESC', 'DESCENDING');
+    if (descending || isWord(key[key.length - 1], 'ASC', 'ASCENDING')) key = key.slice(0, -1);
     if (position !== 0) throw unsupported('WITH FILL on a later ORDER BY key', at);
     if (key.length !== 1 || !(key[0]!.kind === 'word' || key[0]!.kind === 'quoted')) throw unsupported('WITH FILL on an expression (name the column)', at);
     const parts: Record<string, Node[]> = {};
@@ -360,7 +449,10 @@ export class Translator {
     const part = (k: string) => (parts[k] ? this.expr(parts[k]!, aliases) : null);
     const step = parts['STEP'];
     const interval = step !== undefined && (isWord(step[0], 'INTERVAL') || (isWord(step[0]) && /^toInterval/i.test((step[0] as Token).text)));
-    return { column: duckdbIdentifier((key[0] as Token).text), from: part('FROM'), to: part('TO'), step: part('STEP'), interval, at };
+    const stepSql = part('STEP');
+    // ClickHouse refuses a positive STEP on a descending key (INVALID_WITH_FILL_EXPRESSION).
+    if (descending && step?.length === 1 && step[0]!.kind === 'number') throw unsupported('WITH FILL STEP value cannot be positive for sorting in descending direction', step[0]);
+    return { column: duckdbIdentifier((key[0] as Token).text), from: part('FROM'), to: part('TO'), step: stepSql, interval, descending, at };
   }
 
   private selectList(body: readonly Node[], aliases: ReadonlyMap<string, string>): string {
@@ -387,7 +479,7 @@ export class Translator {
               if (c.length !== 1 || !(c[0]!.kind === 'word' || c[0]!.kind === 'quoted')) throw unsupported('EXCEPT column', c[0]);
               return duckdbIdentifier((c[0] as Token).text);
             });
-            if (this.joined.left.size) names.push('"__joined"');
+            if (this.joined.defaulted.size) names.push('"__joined"');
             return `${this.expr(item.slice(0, ex), aliases)} EXCLUDE (${names.join(', ')})`;
           }
           for (const mod of ['APPLY', 'REPLACE']) {
@@ -395,14 +487,22 @@ export class Translator {
             if (m >= 0) throw unsupported(`* ${mod}`, item[m]);
           }
           const owner = item[0];
-          if (item.length === 1 && isOp(owner, '*') && this.joined.left.size > 0) {
-            // `*` over a LEFT JOIN: each source's columns in order, the joined ones defaulted where unmatched.
-            const all = this.joined.all;
-            if (all.some((a) => a === null)) return '* EXCLUDE ("__joined")';
-            return all.map((a) => this.sourceStar(a!)).join(', ');
+          if (item.length === 1 && isOp(owner, '*') && (this.joined.defaulted.size > 0 || this.joined.using.length > 0)) {
+            // `*` over an outer join: each source's columns in order, the outer-joined ones defaulted where
+            // unmatched; USING keys come first (DuckDB's `*` keeps them in the left source's place).
+            const { all, using } = this.joined;
+            const keys = using.length ? using.join(', ') + ', ' : '';
+            if (all.some((a) => a === null) || this.joined.defaulted.size === 0)
+              return `${keys}* EXCLUDE (${[...using, ...(this.joined.defaulted.size ? ['"__joined"'] : [])].join(', ')})`;
+            return keys + all.map((a) => this.sourceStar(a!, using)).join(', ');
           }
           if (item.length === 3 && isOp(item[1], '.') && isOp(item[2], '*') && (owner?.kind === 'word' || owner?.kind === 'quoted'))
-            return this.sourceStar(duckdbIdentifier(owner.text));
+            return this.sourceStar(duckdbIdentifier(owner.text), []);
+          // `b.c` read through an outer join's default keeps the column's name, as DuckDB names `b.c`.
+          if (item.length === 3 && isOp(item[1], '.') && (owner?.kind === 'word' || owner?.kind === 'quoted') && (item[2]!.kind === 'word' || item[2]!.kind === 'quoted') && this.joined.defaulted.has(duckdbIdentifier(owner.text)))
+            return `${this.expr(item, aliases)} AS ${duckdbIdentifier((item[2] as Token).text)}`;
+          const rolled = this.rolledUpItem(item, aliases);
+          if (rolled !== null) return rolled;
           const typed = this.typedSelectItem(item, aliases);
           if (typed !== null) return typed;
           const sql = this.expr(item, aliases);
@@ -420,6 +520,26 @@ export class Translator {
         })
         .join(', ')
     );
+  }
+
+  /**
+   * A select item that is a rolled-up GROUP BY key: ClickHouse fills it with the type's default in the rows that
+   * aggregate over it (group_by_use_nulls = 0); DuckDB gives NULL. A Nullable key stays NULL in ClickHouse too.
+   */
+  private rolledUpItem(item: readonly Node[], aliases: ReadonlyMap<string, string>): string | null {
+    const keys = this.rolledUpKeys;
+    if (keys === null) return null;
+    let end = item.length;
+    if (end >= 3 && isWord(item[end - 2], 'AS') && (item[end - 1]!.kind === 'word' || item[end - 1]!.kind === 'quoted')) end -= 2;
+    else if (hasAlias(item)) end -= 1;
+    const body = item.slice(0, end);
+    const alias = end < item.length ? (item[item.length - 1] as Token).text : null;
+    if (!keys.has(sourceText(body)) && !(alias !== null && keys.has(alias))) return null;
+    if (isNullableType(this.staticType(body))) return null;
+    const name = alias ?? (body.length === 1 || (body.length === 3 && isOp(body[1], '.')) ? (body[body.length - 1] as Token).text : clickhouseColumnName(body));
+    if (name === null) return null;
+    const e = this.expr(body, aliases);
+    return `CASE WHEN grouping(${e}) = 1 THEN ch_default(${e}) ELSE ${e} END AS ${duckdbIdentifier(name)}`;
   }
 
   /**
@@ -451,7 +571,7 @@ export class Translator {
     const JOIN_WORDS = ['GLOBAL', 'LOCAL', 'LEFT', 'RIGHT', 'FULL', 'INNER', 'OUTER', 'CROSS', 'ANY', 'ALL', 'SEMI', 'ANTI', 'ASOF', 'ARRAY', 'PASTE'];
     // Each source as written (base) and the name its columns are qualified with, for ARRAY JOIN and ANY JOIN.
     const sources: { base: string; alias: string | null; at: number }[] = [];
-    let anyJoin: { source: number; at: Token } | null = null;
+    let anyJoin: { sides: number[]; at: Token } | null = null;
     const flushSource = (start: number): number => {
       // One table source: name, (subquery), table function; optional FINAL and alias.
       let j = start;
@@ -483,7 +603,7 @@ export class Translator {
       if (isWord(body[j], 'SAMPLE')) throw unsupported('SAMPLE', body[j]);
       if (isWord(body[j], 'AS')) j++;
       const a = body[j];
-      const base = src;
+      let base = src;
       // A table is qualified by its own (last) name unless aliased; subqueries and table functions by an alias only.
       let alias: string | null = n.kind !== 'group' && !isGroup(body[start + 1], '(') ? src.split('.').pop()! : null;
       if ((a?.kind === 'word' && !isWord(a, 'ON', 'USING', 'FINAL', 'SAMPLE', ...JOIN_WORDS, 'JOIN')) || a?.kind === 'quoted') {
@@ -497,7 +617,9 @@ export class Translator {
       }
       const name = plainTable ? (n as Token).text : '';
       if (final && plainTable && !base.includes('.') && this.opts.finalViews?.has(name)) {
-        src = `${duckdbIdentifier(`${name}__final`)} AS ${alias ?? duckdbIdentifier(name)}`;
+        alias ??= duckdbIdentifier(name);
+        src = `${duckdbIdentifier(`${name}__final`)} AS ${alias}`;
+        base = duckdbIdentifier(`${name}__final`);
       }
       sources.push({ base, alias, at: out.length });
       joined.all.push(alias);
@@ -526,11 +648,15 @@ export class Translator {
           continue;
         }
         if (words.includes('ANY')) {
-          // ANY LEFT JOIN joins each left row with at most one matching right row. ANY INNER JOIN also uses each
-          // right row at most once (measured with chdb), which a per-key dedup of one side cannot express.
-          if (!words.includes('LEFT') || words.some((w) => w === 'SEMI' || w === 'ANTI')) throw unsupported(`${words.join(' ')} JOIN`, at);
+          // Measured with chdb: ANY LEFT JOIN joins each left row with at most one matching right row, ANY RIGHT
+          // JOIN each right row with at most one left row, ANY INNER JOIN keeps one row per key of both sides
+          // (each side deduplicated by its join keys); ClickHouse itself refuses ANY FULL JOIN.
+          if (words.some((w) => w === 'SEMI' || w === 'ANTI' || w === 'FULL')) throw unsupported(`${words.join(' ')} JOIN`, at);
           words.splice(words.indexOf('ANY'), 1);
-          anyJoin = { source: sources.length, at };
+          const right = words.includes('RIGHT');
+          const inner = !right && !words.includes('LEFT');
+          if ((right || inner) && sources.length !== 1) throw unsupported(`${words.includes('RIGHT') ? 'ANY RIGHT' : 'ANY INNER'} JOIN after another join`, at);
+          anyJoin = { sides: [...(right ? [] : [sources.length]), ...(right || inner ? [0] : [])], at };
         }
         if (words.includes('PASTE')) throw unsupported('PASTE JOIN', at);
         let kind = words.join(' ');
@@ -541,17 +667,22 @@ export class Translator {
         out.push((kind ? kind + ' ' : '') + 'JOIN');
         i = flushSource(i + 1);
         const right = sources[sources.length - 1]!;
-        if (words.includes('LEFT') && !words.includes('SEMI') && !words.includes('ANTI') && right.alias) {
-          right.base = `(SELECT *, true AS "__joined" FROM ${right.base})`;
-          out[right.at] = `${right.base} AS ${right.alias}`;
-          joined.left.add(right.alias);
+        if (!words.includes('SEMI') && !words.includes('ANTI')) {
+          const mark = (src: (typeof sources)[number]) => {
+            if (!src.alias || joined.defaulted.has(src.alias)) return;
+            src.base = `(SELECT *, true AS "__joined" FROM ${src.base})`;
+            out[src.at] = `${src.base} AS ${src.alias}`;
+            joined.defaulted.add(src.alias);
+          };
+          if (words.includes('LEFT') || words.includes('FULL')) mark(right);
+          if (words.includes('RIGHT') || words.includes('FULL')) sources.slice(0, -1).forEach(mark);
         }
         continue;
       }
       if (isWord(n, 'ON')) {
         let end = i + 1;
         while (end < body.length && !isWord(body[end], 'JOIN', ...JOIN_WORDS) && !isOp(body[end], ',')) end++;
-        if (anyJoin) this.anyJoinSource(anyJoin, sources, out, rightKeysOfOn(body.slice(i + 1, end), sources[anyJoin.source]!.alias));
+        if (anyJoin) for (const side of anyJoin.sides) this.anyJoinSource(sources[side]!, anyJoin.at, out, keysOfOn(body.slice(i + 1, end), sources[side]!.alias));
         anyJoin = null;
         out.push('ON ' + this.expr(body.slice(i + 1, end), aliases));
         i = end;
@@ -565,8 +696,14 @@ export class Translator {
           while (end < body.length && !isWord(body[end], 'JOIN', ...JOIN_WORDS)) end++;
         }
         const cols = isGroup(g, '(') ? g.items : body.slice(i + 1, end);
-        if (anyJoin) this.anyJoinSource(anyJoin, sources, out, splitCommas(cols).map((c) => (c.length === 1 && (c[0]!.kind === 'word' || c[0]!.kind === 'quoted') ? duckdbIdentifier((c[0] as Token).text) : null)));
+        const usingKeys = splitCommas(cols).map((c) => (c.length === 1 && (c[0]!.kind === 'word' || c[0]!.kind === 'quoted') ? duckdbIdentifier((c[0] as Token).text) : null));
+        if (anyJoin) for (const side of anyJoin.sides) this.anyJoinSource(sources[side]!, anyJoin.at, out, usingKeys);
         anyJoin = null;
+        for (const c of splitCommas(cols)) {
+          const key = c.length === 1 && (c[0]!.kind === 'word' || c[0]!.kind === 'quoted') ? duckdbIdentifier((c[0] as Token).text) : null;
+          if (key === null) throw unsupported('USING with an expression', c[0] ?? n);
+          if (!joined.using.includes(key)) joined.using.push(key);
+        }
         out.push(`USING (${this.exprList(cols, aliases)})`);
         i = end;
         continue;
@@ -578,16 +715,15 @@ export class Translator {
   }
 
   /** `alias.*`, with the type defaults ClickHouse shows for a LEFT-joined source's unmatched rows. */
-  private sourceStar(alias: string): string {
-    if (!this.joined.left.has(alias)) return `${alias}.*`;
-    const cols = `COLUMNS(${alias}.* EXCLUDE ("__joined"))`;
+  private sourceStar(alias: string, except: readonly string[]): string {
+    if (!this.joined.defaulted.has(alias)) return except.length ? `${alias}.* EXCLUDE (${except.join(', ')})` : `${alias}.*`;
+    const cols = `COLUMNS(${alias}.* EXCLUDE (${[...except, '"__joined"'].join(', ')}))`;
     return `CASE WHEN ${alias}."__joined" THEN ${cols} ELSE ch_default(${cols}) END`;
   }
 
   /** Keeps one right row per join key: `keys` are the right side's key columns (null: not a plain column). */
-  private anyJoinSource(any: { source: number; at: Token }, sources: readonly { base: string; alias: string | null; at: number }[], out: string[], keys: (string | null)[]) {
-    const src = sources[any.source]!;
-    if (keys.length === 0 || keys.some((k) => k === null)) throw unsupported('ANY JOIN on anything but column equalities', any.at);
+  private anyJoinSource(src: { base: string; alias: string | null; at: number }, at: Token, out: string[], keys: (string | null)[]) {
+    if (keys.length === 0 || keys.some((k) => k === null)) throw unsupported('ANY JOIN on anything but column equalities', at);
     out[src.at] = `(SELECT * FROM ${src.base} QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')}) = 1)${src.alias ? ` AS ${src.alias}` : ''}`;
   }
 
@@ -741,6 +877,8 @@ export class Translator {
           const fn = `ch_${n.text === '+' ? 'plus' : 'minus'}${subDay ? '_time' : ''}`;
           out[out.length - 1] = `${fn}(${out[out.length - 1]}, ${this.expr(nodes.slice(i + 1, end), aliases)})`;
           i = end - 1;
+        } else if (n.text === '*' && operandDone() && this.widenedProduct(nodes, i, out, aliases)) {
+          i = this.operandEnd(nodes, i + 1) - 1;
         } else if (n.text === '==') out.push('=');
         else if (n.text === '?') throw unsupported('ternary operator ?:', n);
         else if (n.text === '.' && next?.kind === 'number' && /^\d+$/.test(next.text) && operandDone()) {
@@ -760,7 +898,7 @@ export class Translator {
             const owner = out[out.length - 1]!;
             const ref = `${owner}.${duckdbIdentifier(next.text)}`;
             const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(owner) ? duckdbIdentifier(owner) : owner;
-            out[out.length - 1] = this.joined.left.has(key) ? `CASE WHEN ${owner}."__joined" THEN ${ref} ELSE ch_default(${ref}) END` : ref;
+            out[out.length - 1] = this.joined.defaulted.has(key) ? `CASE WHEN ${owner}."__joined" THEN ${ref} ELSE ch_default(${ref}) END` : ref;
           }
           else throw unsupported('.', n);
           i++;
@@ -830,6 +968,52 @@ export class Translator {
     return joinSql(out);
   }
 
+  /**
+   * `x * 1000` where one side is an integer literal: ClickHouse widens integer products to the next size (UInt32 ×
+   * UInt16 is UInt64, Int32 × UInt16 Int64) where DuckDB keeps the operand's type and fails on overflow, as
+   * `toUnixTimestamp(t) * 1000` would. The other side is widened to 64 bits first: by its static type where known
+   * (static-type.ts), else to BIGINT (floats stay floats). Replaces the left operand in `out`; false to leave it be.
+   */
+  private widenedProduct(nodes: readonly Node[], i: number, out: string[], aliases: ReadonlyMap<string, string>): boolean {
+    const before = out[out.length - 2];
+    // `a / b * c` is `(a / b) * c`: the last piece alone is not the left operand.
+    if (before === '/' || before === '%' || before === 'DIV') return false;
+    const start = this.operandStart(nodes, i);
+    const end = this.operandEnd(nodes, i + 1);
+    if (start < 0 || end <= i + 1) return false;
+    const left = nodes.slice(start, i);
+    const right = nodes.slice(i + 1, end);
+    const intLiteral = (side: readonly Node[]) => side.length === 1 && side[0]!.kind === 'number' && /^\d+$/.test((side[0] as Token).text);
+    if ([...left, ...right].some((x) => x.kind === 'word' && /^(INTERVAL$|toInterval)/i.test(x.text))) return false;
+    const typeOf = (side: readonly Node[]) => (intLiteral(side) ? literalType(BigInt((side[0] as Token).text)) : this.staticType(side));
+    const product = productType(typeOf(left), typeOf(right));
+    const leftSql = out[out.length - 1]!;
+    const rightSql = this.expr(right, aliases);
+    if (product) {
+      out[out.length - 1] = `(CAST(${leftSql} AS ${product}) * CAST(${rightSql} AS ${product}))`;
+      return true;
+    }
+    if (intLiteral(left) === intLiteral(right)) return false;
+    const widen = (side: readonly Node[], sql: string) => (intLiteral(side) ? sql : `cast_to_type(${sql}, ${sql} + CAST(0 AS BIGINT))`);
+    out[out.length - 1] = `(${widen(left, leftSql)} * ${widen(right, rightSql)})`;
+    return true;
+  }
+
+  /** Start of the operand ending just before `end` (a name, literal or group with its calls, `.x`, `[i]`, `::T`). */
+  private operandStart(nodes: readonly Node[], end: number): number {
+    let j = end - 1;
+    for (;;) {
+      const n = nodes[j];
+      if (n === undefined) return -1;
+      if (isGroup(n, '(') && isWord(nodes[j - 1], 'OVER')) j -= 2;
+      else if (isGroup(n) && j > 0 && !isOp(nodes[j - 1]) && !NOT_CALLS.has(isWord(nodes[j - 1]) ? (nodes[j - 1] as Token).text.toUpperCase() : '')) j--;
+      else if (isWord(n) && isOp(nodes[j - 1], '::')) j -= 2;
+      else if (isGroup(n, '(') && isWord(nodes[j - 1]) && isOp(nodes[j - 2], '::')) j -= 3;
+      else if (!isOp(n) && isOp(nodes[j - 1], '.')) j -= 2;
+      else return isOp(n) ? -1 : j;
+    }
+  }
+
   /** `c ? a : b` (right-associative, lowest precedence but for a trailing `AS alias`), or null. */
   private ternary(nodes: readonly Node[], aliases: ReadonlyMap<string, string>): string | null {
     const q = nodes.findIndex((n) => isOp(n, '?'));
@@ -869,6 +1053,11 @@ export class Translator {
     }
   }
 
+  /** The ClickHouse type of an expression where the SQL and the declared column types tell it. */
+  staticType(nodes: readonly Node[]): string | null {
+    return staticType(nodes, this.opts.columnTypes);
+  }
+
   /** `name(args)` or, with `params`, the parametric form `name(params)(args)`. */
   call(name: Token, args: Group, aliases: ReadonlyMap<string, string>, params: Group | null, windowed: boolean): string {
     const argNodes = splitCommas(args.items);
@@ -879,8 +1068,8 @@ export class Translator {
   }
 }
 
-/** For `ON l.a = r.b AND ...`: the right side's column of each equality (null where it is not one). */
-function rightKeysOfOn(on: readonly Node[], rightAlias: string | null): (string | null)[] {
+/** For `ON l.a = r.b AND ...`: the column of source `alias` in each equality (null where it is not one). */
+function keysOfOn(on: readonly Node[], alias: string | null): (string | null)[] {
   const conj: Node[][] = [[]];
   for (const n of on) {
     if (isWord(n, 'AND')) conj.push([]);
@@ -891,7 +1080,7 @@ function rightKeysOfOn(on: readonly Node[], rightAlias: string | null): (string 
     const eq = c.findIndex((n) => isOp(n, '=', '=='));
     if (eq < 0) return null;
     for (const side of [c.slice(0, eq), c.slice(eq + 1)]) {
-      if (side.length === 3 && isOp(side[1], '.') && name(side[0]) === rightAlias) return name(side[2]);
+      if (side.length === 3 && isOp(side[1], '.') && name(side[0]) === alias) return name(side[2]);
     }
     return null;
   });

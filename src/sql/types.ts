@@ -6,6 +6,7 @@
 // pruning). DateTime64(1..3) is TIMESTAMP_MS and DateTime64(4..9) TIMESTAMP_NS, so results of the latter report
 // DateTime64(9) in `meta` whatever precision was declared (README: known differences).
 import { SqlError } from '../errors.ts';
+import { aggregateStateType } from './aggregate-states.ts';
 
 const SIMPLE: Record<string, string> = {
   String: 'VARCHAR',
@@ -118,6 +119,13 @@ export function duckdbType(chType: string): string {
           : `"${i + 1}" ${duckdbType(p)}`;
       });
       return `STRUCT(${parts.join(', ')})`;
+    }
+    case 'AggregateFunction': {
+      // A persistent -State value (representation: aggregate-states.ts).
+      const [spec, ...argTypes] = splitTypeArgs(args ?? '');
+      const state = spec === undefined ? null : aggregateStateType(spec, argTypes.map(duckdbType));
+      if (state === null) throw new SqlError(`Unsupported type ${chType}`);
+      return state;
     }
     case 'SimpleAggregateFunction': {
       const parts = splitTypeArgs(args!);

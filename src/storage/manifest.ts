@@ -29,6 +29,11 @@ export interface Manifest {
   readonly nextPartId: number;
   /** Keyed by table name: a data source or `<ds>_quarantine`. */
   readonly tables: Readonly<Record<string, TableState>>;
+  /**
+   * Materialized views by pipe name: the WAL seq they were populated at. WAL records after it replay through the
+   * view; rows up to it reached the target when the view was populated.
+   */
+  readonly views?: Readonly<Record<string, number>>;
 }
 
 export const EMPTY_MANIFEST: Manifest = { version: 1, walSeq: 0, nextPartId: 1, tables: {} };

@@ -4,6 +4,9 @@
 //    also hides rows whose ENGINE_IS_DELETED column is 1 (merges keep them, as ClickHouse without CLEANUP does).
 //  - SummingMergeTree: merges sum the numeric columns (ENGINE_SUMMING_COLUMNS, else every numeric column outside
 //    the sorting key) of rows with the same sorting key; other columns keep the first row's value.
+//  - AggregatingMergeTree: merges combine the rows with the same sorting key: AggregateFunction columns merge their
+//    states, SimpleAggregateFunction columns apply their function (sql/aggregate-states.ts), other columns keep the
+//    first row's value. `<ds>__final` reads the same combination.
 //  - CollapsingMergeTree: `<ds>__final` keeps, per sorting key, the last row when the signs sum to a state row
 //    (as FINAL does for consistent data); merges leave rows alone.
 //  - ENGINE_TTL: rows whose TTL expression is in the past are dropped whenever a part is written (flush, import,
@@ -11,6 +14,7 @@
 // Pure: SQL text only. "Last inserted" is the part order (part ids grow with time; a merged part takes a new id),
 // then the row order inside a part.
 import type { DatasourceFile } from '../datafiles/types.ts';
+import { combineStates } from '../sql/aggregate-states.ts';
 import { quoteIdent, type TableLayout } from './table-layout.ts';
 
 export interface EngineRules {
@@ -18,10 +22,12 @@ export interface EngineRules {
   readonly keep: string | null;
   readonly replacing: { readonly ver: string | null; readonly isDeleted: string | null } | null;
   readonly summing: { readonly keys: readonly string[]; readonly sums: readonly string[] } | null;
+  /** Sorting key columns, and the DuckDB aggregate that combines each state column (by column name). */
+  readonly aggregating: { readonly keys: readonly string[]; readonly combine: ReadonlyMap<string, string> } | null;
   readonly collapsing: { readonly sign: string } | null;
 }
 
-export const NO_RULES: EngineRules = { keep: null, replacing: null, summing: null, collapsing: null };
+export const NO_RULES: EngineRules = { keep: null, replacing: null, summing: null, aggregating: null, collapsing: null };
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
 
@@ -53,6 +59,7 @@ export function engineRules(ds: DatasourceFile, table: TableLayout, translateExp
   let replacing: EngineRules['replacing'] = null;
   let summing: EngineRules['summing'] = null;
   let collapsing: EngineRules['collapsing'] = null;
+  let aggregating: EngineRules['aggregating'] = null;
   if (engine === 'ReplacingMergeTree' && table.sortExpr) replacing = { ver: col(e.ver), isDeleted: col(e.isDeleted) };
   if (engine === 'SummingMergeTree') {
     const keys = keyColumns(e.sortingKey, table);
@@ -62,8 +69,19 @@ export function engineRules(ds: DatasourceFile, table: TableLayout, translateExp
       summing = { keys, sums };
     }
   }
+  if (engine === 'AggregatingMergeTree') {
+    const keys = keyColumns(e.sortingKey, table);
+    if (keys) {
+      const combine = new Map<string, string>();
+      for (const c of ds.columns) {
+        const expr = keys.includes(c.name) ? null : combineStates(c.type, quoteIdent(c.name));
+        if (expr) combine.set(c.name, expr);
+      }
+      aggregating = { keys, combine };
+    }
+  }
   if ((engine === 'CollapsingMergeTree' || engine === 'VersionedCollapsingMergeTree') && table.sortExpr && e.sign) collapsing = { sign: col(e.sign)! };
-  return { keep, replacing, summing, collapsing };
+  return { keep, replacing, summing, aggregating, collapsing };
 }
 
 /**
@@ -87,6 +105,16 @@ export function mergeSelect(table: TableLayout, rules: EngineRules, source: stri
     });
     return `SELECT ${select.join(', ')} FROM ${source}${where} GROUP BY ${keys.map(quoteIdent).join(', ')}`;
   }
+  if (rules.aggregating) {
+    const { keys, combine } = rules.aggregating;
+    const select = table.columns.map((c) => {
+      const q = quoteIdent(c.name);
+      if (keys.includes(c.name)) return q;
+      const expr = combine.get(c.name);
+      return expr ? `CAST(${expr} AS ${c.type}) AS ${q}` : `arg_min(${q}, (__rank, __row)) AS ${q}`;
+    });
+    return `SELECT ${select.join(', ')} FROM ${source}${where} GROUP BY ${keys.map(quoteIdent).join(', ')}`;
+  }
   return `SELECT ${cols.join(', ')} FROM ${source}${where}`;
 }
 
@@ -99,7 +127,7 @@ export function finalSelect(table: TableLayout, rules: EngineRules, source: stri
     const deleted = rules.replacing.isDeleted ? ` WHERE NOT coalesce(CAST(${rules.replacing.isDeleted} AS BOOLEAN), false)` : '';
     return `SELECT ${cols} FROM (SELECT * FROM ${source} QUALIFY row_number() OVER (PARTITION BY ${by} ORDER BY ${ver}__rank DESC, __row DESC) = 1)${deleted}`;
   }
-  if (rules.summing) {
+  if (rules.summing || rules.aggregating) {
     return `SELECT ${cols} FROM (${mergeSelect(table, { ...rules, keep: null }, source)})`;
   }
   if (rules.collapsing) {

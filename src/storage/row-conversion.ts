@@ -35,7 +35,8 @@ type Kind =
   | 'datetime64'
   | 'array'
   | 'map'
-  | 'tuple';
+  | 'tuple'
+  | 'state';
 
 interface TypeInfo {
   readonly kind: Kind;
@@ -114,6 +115,8 @@ function analyzeType(chType: string, nullable: boolean): TypeInfo {
   const ch = chType.trim();
   const base = stripCall(ch, 'LowCardinality') ?? ch;
   const duck = duckdbType(ch);
+  // Aggregate states have no JSON form: materialized views write them (sql/aggregate-states.ts).
+  if (base.startsWith('AggregateFunction')) return { kind: 'state', duck, ch, nullable };
   const arr = stripCall(base, 'Array');
   if (arr !== null) {
     return { kind: 'array', duck, ch, nullable: false, elem: analyzeType(stripNullable(arr), nullable || arr.includes('Nullable')) };
@@ -262,6 +265,8 @@ function convert(t: TypeInfo, x: string, ctx: Ctx, inElement: boolean, pre: Pre 
   // SRV nulls bad numbers inside Nullable arrays/maps, and bad dates in Nullable columns and elements.
   const soft = (bad: string) => (ctx.nullOnBad || (inElement && t.nullable) ? 'NULL' : bad);
   switch (t.kind) {
+    case 'state':
+      return { value: `CAST(NULL AS ${t.duck})`, err: lit(`${t.ch} columns are filled by materialized views, not by appended rows`) };
     case 'string':
     case 'json':
       return nullElem({

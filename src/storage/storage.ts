@@ -31,6 +31,7 @@ import type { DatasourceFile } from '../datafiles/types.ts';
 import type { Database, Session } from '../engine/database.ts';
 import { AppError, BadRequestError, NotFoundError } from '../errors.ts';
 import { duckdbType } from '../sql/types.ts';
+import { rephraseDuckdbError } from '../sql/rephrase-duckdb-error.ts';
 import { fsyncDir, publishFile, removeFile } from './durable-fs.ts';
 import { loadManifest, saveManifest, tableState, withTable, type Manifest, type PartInfo } from './manifest.ts';
 import { DEFAULT_MERGE_POLICY, pickMerge, type MergePolicy } from './merge-policy.ts';
@@ -48,8 +49,12 @@ import {
   type TableLayout,
 } from './table-layout.ts';
 import { WriteAheadLog, type WalRecord } from './write-ahead-log.ts';
+import { translateSql } from '../sql/index.ts';
+import { badValueError, badValuesQuery, forwardSelect, planSchemaMigration, SchemaMigrationError, type MigrationPlan } from './schema-migration.ts';
+import { cycleErrors, installView, ViewError, ViewFailedError, type InstalledView, type ViewDefinition } from './materialized-views.ts';
 
 export type { ImportInput, CsvDialect } from './import-conversion.ts';
+export type { ViewDefinition } from './materialized-views.ts';
 
 export interface AppendResult {
   successfulRows: number;
@@ -80,6 +85,8 @@ export interface StorageOptions {
   readonly translateExpr?: (expr: string) => string;
   /** Where background flush/merge failures are reported (they are retried on the next flush/merge). */
   readonly log?: (message: string) => void;
+  /** Materialized views to run from the start (WAL replay included); see `setViews`. */
+  readonly views?: readonly ViewDefinition[];
 }
 
 const DEFAULTS = {
@@ -114,6 +121,8 @@ const CSV_MAX_LINE_BYTES = 2_097_152;
  */
 const FILE_BATCH_CHARS = 64 * 1024;
 const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 16384';
+/** Bytes counted for a row a materialized view adds to a buffer (stats only; parts report their real size). */
+const ESTIMATED_ROW_BYTES = 64;
 
 /** DuckDB types that come back from Parquet unchanged, so the view need not cast them (keeps filter pushdown). */
 const PARQUET_EXACT = /^(VARCHAR|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DATE|TIMESTAMP|TIMESTAMP_NS|UUID)$/;
@@ -181,7 +190,7 @@ export class Storage {
   private readonly tables = new Map<string, TableLayout>();
   private readonly writeLock = new Mutex();
   private readonly flushLock = new Mutex();
-  private readonly opts: Required<Omit<StorageOptions, 'translateExpr' | 'log' | 'mergePolicy'>> & {
+  private readonly opts: Required<Omit<StorageOptions, 'translateExpr' | 'log' | 'mergePolicy' | 'views'>> & {
     mergePolicy: MergePolicy;
     log: (m: string) => void;
   };
@@ -205,6 +214,10 @@ export class Storage {
   private readonly knownDirs = new Set<string>();
   private queue: QueuedAppend[] = [];
   private batchFiles = 0;
+  /** Live materialized views, in the order they were defined. */
+  private views: InstalledView[] = [];
+  /** Views refused when the storage opened (`file:line: message`). */
+  viewErrors: readonly string[] = [];
 
   private constructor(
     private readonly db: Database,
@@ -264,7 +277,13 @@ export class Storage {
       await db.withConnection(async (s) => {
         await s.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL}`);
         await storage.createBuffers(s, storage.gen);
-        for (const group of replayGroups(records, manifest, storage.sources, storage.opts.log)) {
+        // Views bind against the tables (and a view may join other data sources while the log replays).
+        await storage.swapViews(s);
+        const { installed, errors } = await storage.installViews(s, opts.views ?? []);
+        storage.viewErrors = errors;
+        // Views not yet populated join after the replay (setViews below), so no row reaches them twice.
+        storage.views = installed.filter((v) => v.def.name in (manifest.views ?? {}));
+        for (const group of replayGroups(records, manifest, storage.sources, storage.opts.log, (seq) => storage.viewKey(seq))) {
           const { source, records: recs } = group;
           try {
             const body = recs.map((r) => r.body).join('\n');
@@ -278,6 +297,7 @@ export class Storage {
         }
         await storage.swapViews(s);
       });
+      if (opts.views?.length || Object.keys(manifest.views ?? {}).length) await storage.setViews(opts.views ?? []);
     } catch (e) {
       await wal.close();
       throw e;
@@ -410,8 +430,10 @@ export class Storage {
     const source = this.sources.get(name);
     if (!source) throw new NotFoundError(`Data Source "${name}" does not exist`);
     if (this.closing) throw new ClosedError();
-    await this.flushLock.run(() =>
-      this.writeLock.run(() =>
+    await this.flushLock.run(async () => {
+      // Rows its views added elsewhere are replayed from its WAL records, which the drop fences off: flushed first.
+      if (this.views.some((v) => v.def.source === name)) await this.flushLocked();
+      await this.writeLock.run(() =>
         this.db.withConnection(async (s) => {
           const tables = [source.table, source.quarantine];
           const old = tables.flatMap((t) => tableState(this.manifest, t.name).parts);
@@ -439,10 +461,11 @@ export class Storage {
           }
           this.sources.delete(name);
           this.rules.delete(name);
+          this.views = this.views.filter((v) => v.def.source !== name && v.def.target !== name);
           this.retire(old);
         }),
-      ),
-    );
+      );
+    });
     await this.collectRetired();
   }
 
@@ -551,6 +574,141 @@ export class Storage {
     return deleted;
   }
 
+  /**
+   * Gives a data source a changed schema or engine (hot reload, deploy; spec §9.2 `FORWARD_QUERY >`): its stored
+   * rows and its quarantine's are rewritten into parts of the new layout (schema-migration.ts says how), and the new
+   * layout, parts, buffers and views replace the old in one manifest swap, so a failure or a crash before it leaves
+   * the old data intact and served. Buffered rows are flushed first; ingest waits meanwhile. With `dryRun`, the
+   * migration's SELECT runs over every stored row (so a bad value is found) and nothing changes.
+   * Throws SchemaMigrationError (with the datafile line) when the rows cannot follow the change.
+   */
+  async alterDatasource(next: DatasourceFile, opts: { dryRun?: boolean } = {}): Promise<{ rewritten: boolean; rows: number }> {
+    if (!this.sources.has(next.name)) throw new NotFoundError(`Data Source "${next.name}" does not exist`);
+    if (this.closing) throw new ClosedError();
+    if (opts.dryRun) {
+      const lease = this.beginRead();
+      try {
+        return await this.db.withConnection(async (s) => {
+          try {
+            const { select, plan } = await this.migrationSelect(s, this.sources.get(next.name)!, next);
+            if (!plan.rewrite) return { rewritten: false, rows: 0 };
+            const rows = Number((await s.query(`SELECT count(*) FROM (${select}) AS __m WHERE __m IS NOT NULL`)).rows[0]![0]);
+            return { rewritten: true, rows };
+          } catch (e) {
+            throw migrationFailure(next, e);
+          } finally {
+            await s.run('DROP VIEW IF EXISTS temp.__migrate_old').catch(() => undefined);
+          }
+        });
+      } finally {
+        lease.release();
+      }
+    }
+    const result = await this.flushLock.run(async () => {
+      // The buffers go to parts through the usual flush, so the rewrite reads parts (and what arrived since).
+      await this.flushLocked();
+      return this.writeLock.run(() => this.db.withConnection((s) => this.migrateLocked(s, next)));
+    });
+    await this.collectRetired();
+    this.scheduleMerges();
+    return result;
+  }
+
+  /**
+   * Creates temp view `__migrate_old` (the data source's stored rows: parts and buffers, old columns) and returns
+   * the SELECT of the new rows over it, after checking the casts it does (a bad value fails with its column).
+   */
+  private async migrationSelect(s: Session, current: Source, next: DatasourceFile): Promise<{ select: string; plan: MigrationPlan }> {
+    const plan = planSchemaMigration(current.ds, next, {
+      translateExpr: this.translateExpr,
+      translateSql: (sql) => translateSql(sql, { columnTypes: new Map(current.ds.columns.map((c) => [c.name, c.type])) }),
+    });
+    if (!plan.rewrite) return { select: '', plan };
+    await s.run(`CREATE OR REPLACE TEMP VIEW __migrate_old AS ${this.storedRows(current.table)}`);
+    if (plan.select) return { select: plan.select('temp.__migrate_old'), plan };
+    const fq = plan.forwardQuery!('__migrate_old');
+    const described = (await s.query(`DESCRIBE ${fq}`)).rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+    const { select, casts } = forwardSelect(next, described, `(${fq})`);
+    if (casts.length) {
+      const first = (await s.query(badValuesQuery(casts, `(${fq})`))).rows[0]!;
+      casts.forEach((c, i) => {
+        if (first[i] !== null && first[i] !== undefined) throw badValueError(next, c, String(first[i]));
+      });
+    }
+    return { select, plan };
+  }
+
+  /** Rows of a table as a relation: its live parts (cast to its types) and its buffers. */
+  private storedRows(table: TableLayout): string {
+    const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+    const branches: string[] = [];
+    const parts = tableState(this.manifest, table.name).parts;
+    if (parts.length) branches.push(`SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, parts)}`);
+    for (const gen of this.liveGens()) branches.push(`SELECT ${cols} FROM ${bufferTable(table, gen)}`);
+    return branches.join(' UNION ALL ');
+  }
+
+  /** The rewrite and swap of alterDatasource; runs under the flush and write locks. */
+  private async migrateLocked(s: Session, next: DatasourceFile): Promise<{ rewritten: boolean; rows: number }> {
+    const current = this.sources.get(next.name);
+    if (!current) throw new NotFoundError(`Data Source "${next.name}" does not exist`);
+    const source = this.sourceOf(next);
+    const written: PartInfo[] = [];
+    try {
+      const { select, plan } = await this.migrationSelect(s, current, next);
+      if (!plan.rewrite) {
+        // Only how new rows are read changed (jsonpaths, DEFAULTs): same columns, same parts, same buffers.
+        this.register(source);
+        return { rewritten: false, rows: 0 };
+      }
+      const tables = [source.table, source.quarantine];
+      const rows = await this.writeRelationParts(s, source.table, `(${select})`, source.rules);
+      written.push(...rows);
+      const quarantine = await this.writeRelationParts(s, source.quarantine, `(${plan.quarantineSelect(`(${this.storedRows(current.quarantine)})`)})`);
+      written.push(...quarantine);
+      const old = [current.table, current.quarantine].flatMap((t) => tableState(this.manifest, t.name).parts);
+      // Every WAL record of this data source so far is in the new parts (flushed, then rewritten): none replays.
+      let manifest: Manifest = { ...this.manifest, nextPartId: this.nextPartId };
+      manifest = withTable(manifest, source.table.name, { parts: rows, truncatedSeq: this.wal.lastSeq });
+      manifest = withTable(manifest, source.quarantine.name, { parts: quarantine, truncatedSeq: this.wal.lastSeq });
+      await saveManifest(this.dataDir, manifest);
+      this.manifest = manifest;
+      await s.run('BEGIN TRANSACTION');
+      try {
+        for (const t of [current.table, current.quarantine]) {
+          await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(finalView(t))}`);
+          for (const gen of this.liveGens()) await s.run(`DROP TABLE IF EXISTS ${bufferTable(t, gen)}`);
+        }
+        for (const gen of this.liveGens()) await this.createBuffers(s, gen, tables);
+        this.register(source);
+        await this.createViews(s, tables);
+        await s.run('COMMIT');
+      } catch (e) {
+        await s.run('ROLLBACK').catch(() => undefined);
+        this.register(current);
+        throw e;
+      }
+      for (const t of tables) {
+        this.counts.delete(t.name);
+        this.pending?.counts.delete(t.name);
+      }
+      this.retire(old);
+      // Views reading or filling this data source are bound again to its new columns; one that no longer fits
+      // stops until the project's views are set again (setViews reports it).
+      if (this.views.some((v) => v.def.source === next.name || v.def.target === next.name)) {
+        const { installed, errors } = await this.installViews(s, this.views.map((v) => v.def));
+        this.views = installed;
+        for (const e of errors) this.opts.log(e);
+      }
+      return { rewritten: true, rows: rows.reduce((n, p) => n + p.rows, 0) };
+    } catch (e) {
+      if (!this.manifestLists(written)) for (const p of written) await removeFile(join(this.dataDir, p.file));
+      throw migrationFailure(next, e);
+    } finally {
+      await s.run('DROP VIEW IF EXISTS temp.__migrate_old').catch(() => undefined);
+    }
+  }
+
   /** Flushes, fsyncs and stops timers and merges; after close nothing acknowledged is lost. */
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
@@ -568,6 +726,164 @@ export class Storage {
     this.leases.clear();
     await this.collectRetired();
     this.closed = true;
+  }
+
+  // --- materialized views -------------------------------------------------------------------------------------
+
+  /** Binds each view and matches it to its target (materialized-views.ts); the ones that fit, and the errors. */
+  private async installViews(s: Session, defs: readonly ViewDefinition[]): Promise<{ installed: InstalledView[]; errors: string[] }> {
+    const errors = cycleErrors(defs);
+    const installed: InstalledView[] = [];
+    for (const def of defs) {
+      if (errors.some((e) => e.startsWith(`${def.origin}:`))) continue;
+      const target = this.sources.get(def.target);
+      if (!this.sources.has(def.source)) errors.push(`${def.origin}: materialized view ${def.name}: data source ${def.source} does not exist`);
+      else if (!target) errors.push(`${def.origin}: materialized view ${def.name}: target data source ${def.target} does not exist`);
+      else {
+        try {
+          installed.push(await installView(s, def, target, this.translateExpr));
+        } catch (e) {
+          if (!(e instanceof ViewError)) throw e;
+          errors.push(e.message);
+        }
+      }
+    }
+    return { installed, errors };
+  }
+
+  /** Which views a WAL record replays through (records with equal keys convert as one batch). */
+  private viewKey(seq: number): string {
+    return this.views.map((v) => (this.viewLive(v, seq) ? '1' : '0')).join('');
+  }
+
+  private viewLive(v: InstalledView, seq: number | null): boolean {
+    if (seq === null) return true;
+    return seq > (this.manifest.views?.[v.def.name] ?? Infinity) && seq > tableState(this.manifest, v.def.target).truncatedSeq;
+  }
+
+  /**
+   * Runs the views whose source is `table` over `input` (a relation with its columns), hands each view's rows to
+   * `store` as a SELECT, and follows chains: a target's new rows run through the views reading that target.
+   * `seq` is the WAL record of the rows (replay skips views populated after it), null for imports.
+   */
+  private async derive(
+    s: Session,
+    table: string,
+    input: string,
+    seq: number | null,
+    store: (target: TableLayout, select: string) => Promise<number>,
+    depth = 0,
+  ): Promise<void> {
+    for (const [i, v] of this.views.entries()) {
+      if (v.def.source !== table || !this.viewLive(v, seq)) continue;
+      const target = this.tables.get(v.def.target)!;
+      const failed = (e: unknown) => {
+        throw e instanceof ViewFailedError ? e : new ViewFailedError(v.def.name, e);
+      };
+      if (!this.views.some((w) => w.def.source === target.name)) {
+        await store(target, v.rows(input)).catch(failed);
+        continue;
+      }
+      // The rows feed further views too: computed once into a temp table.
+      const tmp = quoteIdent(`__view_${depth}_${i}`);
+      await s.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS ${v.rows(input)}`).catch(failed);
+      try {
+        if ((await store(target, `SELECT * FROM temp.${tmp}`)) > 0) await this.derive(s, target.name, `temp.${tmp}`, seq, store, depth + 1);
+      } finally {
+        await s.run(`DROP TABLE IF EXISTS temp.${tmp}`);
+      }
+    }
+  }
+
+  /**
+   * Makes `defs` the live materialized views (project load, hot reload, deploy) and returns the refused ones as
+   * `file:line: message`. A view not live before is populated first, as Tinybird does when a view is deployed: its
+   * SQL runs over the whole source and the rows go to the target (and on through views reading the target) in
+   * one manifest swap that also records the view as live from the current WAL position. Ingest waits meanwhile.
+   * A view refused now (or named in `keep`: its pipe did not even render) that is live keeps its last good version
+   * running, so fixing it later does not populate it twice.
+   */
+  async setViews(defs: readonly ViewDefinition[], keep: readonly string[] = []): Promise<string[]> {
+    if (this.closing) throw new ClosedError();
+    const errors = await this.flushLock.run(() =>
+      this.writeLock.run(() =>
+        this.db.withConnection(async (s) => {
+          const { installed, errors } = await this.installViews(s, defs);
+          const refused = new Set([...keep, ...defs.map((d) => d.name)].filter((n) => !installed.some((v) => v.def.name === n)));
+          installed.push(...this.views.filter((v) => refused.has(v.def.name)));
+          const known = this.manifest.views ?? {};
+          this.views = installed.filter((v) => v.def.name in known);
+          const live: InstalledView[] = [];
+          for (const v of installed) {
+            if (!(v.def.name in known)) {
+              try {
+                await this.populate(s, v);
+              } catch (e) {
+                errors.push(`${v.def.origin}: materialized view ${v.def.name}: populating it failed: ${rephraseDuckdbError(errorText(e))}`);
+                continue;
+              }
+              this.views = [...this.views, v];
+            }
+            live.push(v);
+          }
+          // Views no longer defined are forgotten: defined again later, they are populated again (a new deployment).
+          // A refused view is still defined: once fixed it runs from then on, without populating twice.
+          const names = new Set([...keep, ...defs.map((d) => d.name)]);
+          if (Object.keys(known).some((n) => !names.has(n))) {
+            const views = Object.fromEntries(Object.entries(this.manifest.views ?? {}).filter(([n]) => names.has(n)));
+            this.manifest = { ...this.manifest, views, nextPartId: this.nextPartId };
+            await saveManifest(this.dataDir, this.manifest);
+          }
+          this.views = live;
+          return errors;
+        }),
+      ),
+    );
+    this.viewErrors = errors;
+    this.scheduleMerges();
+    return errors;
+  }
+
+  /** Writes the rows of a new view over its whole source (and the chains it feeds) as parts; see setViews. */
+  private async populate(s: Session, view: InstalledView): Promise<void> {
+    const written = new Map<string, PartInfo[]>();
+    try {
+      const target = this.tables.get(view.def.target)!;
+      const tmp = quoteIdent('__view_populate');
+      await s.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS ${view.rows(null)}`);
+      try {
+        written.set(target.name, await this.writeRelationParts(s, target, `temp.${tmp}`));
+        await this.derive(s, target.name, `temp.${tmp}`, null, async (t, select) => {
+          const parts = await this.writeRelationParts(s, t, `(${select})`);
+          written.set(t.name, [...(written.get(t.name) ?? []), ...parts]);
+          return parts.reduce((n, p) => n + p.rows, 0);
+        });
+      } finally {
+        await s.run(`DROP TABLE IF EXISTS temp.${tmp}`);
+      }
+      let manifest: Manifest = {
+        ...this.manifest,
+        nextPartId: this.nextPartId,
+        views: { ...(this.manifest.views ?? {}), [view.def.name]: this.wal.lastSeq },
+      };
+      for (const [name, parts] of written) {
+        const st = tableState(manifest, name);
+        manifest = withTable(manifest, name, { ...st, parts: [...st.parts, ...parts] });
+      }
+      await saveManifest(this.dataDir, manifest);
+      this.manifest = manifest;
+    } catch (e) {
+      if (!this.manifestLists([...written.values()].flat())) for (const p of [...written.values()].flat()) await removeFile(join(this.dataDir, p.file));
+      throw e;
+    }
+    await s.run('BEGIN TRANSACTION');
+    try {
+      await this.createViews(s, [...written.keys()].map((n) => this.tables.get(n)!));
+      await s.run('COMMIT');
+    } catch (e) {
+      await s.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 
   // --- ingest -------------------------------------------------------------------------------------------------
@@ -633,7 +949,8 @@ export class Storage {
    */
   private async drainQueue(): Promise<void> {
     // Only what is queued now: later arrivals wait behind a flush or merge swap already waiting for the lock.
-    let todo = this.queue;
+    // An append queued before alterDatasource swapped its data source converts with the new schema.
+    let todo = this.queue.map((q) => ({ ...q, source: this.sources.get(q.source.ds.name) ?? q.source }));
     this.queue = [];
     while (todo.length) {
       const source = todo[0]!.source;
@@ -711,10 +1028,20 @@ export class Storage {
     const state = (name: string) => tableState(this.manifest, name);
     const good = counts.successfulRows;
     const bad = counts.quarantinedRows;
+    const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
     if (good > 0 && seq > state(table.name).truncatedSeq) {
-      const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
       await s.run(`INSERT INTO ${bufferTable(table, this.gen)} SELECT ${cols} FROM ${batch.table} WHERE len(__error) = 0`);
       added.push([table.name, { rows: good, bytes: Math.round((bytes * good) / (good + bad)) }]);
+    }
+    // Views run even when the source was truncated after this record: their targets were not.
+    if (good > 0) {
+      await this.derive(s, table.name, `(SELECT ${cols} FROM ${batch.table} WHERE len(__error) = 0)`, seq, async (target, select) => {
+        const r = await s.query(`INSERT INTO ${bufferTable(target, this.gen)} ${select}`);
+        const rows = Number(r.rows[0]?.[0] ?? 0);
+        // Derived rows have no body of their own; their byte count is an estimate until they are flushed.
+        if (rows > 0) added.push([target.name, { rows, bytes: rows * ESTIMATED_ROW_BYTES }]);
+        return rows;
+      });
     }
     if (bad > 0 && seq > state(quarantine.name).truncatedSeq) {
       const exprs = [
@@ -742,6 +1069,9 @@ export class Storage {
           : csvConversion(ds.columns, input.file, input.dialect, input.header, input.fields, this.translateExpr);
     const good: PartInfo[] = [];
     const bad: PartInfo[] = [];
+    /** Parts of the materialized views' targets, by table: they replace or append as the import does. */
+    const derived = new Map<string, PartInfo[]>();
+    const views = this.views;
     let result: AppendResult = { successfulRows: 0, quarantinedRows: 0 };
     try {
       await this.db.withConnection(async (s) => {
@@ -751,7 +1081,13 @@ export class Storage {
           result = { successfulRows: ok, quarantinedRows: ko };
           if (ok > 0) {
             const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-            good.push(...(await this.writeRelationParts(s, table, `(SELECT ${cols} FROM temp.__import WHERE len(__error) = 0)`)));
+            const rows = `(SELECT ${cols} FROM temp.__import WHERE len(__error) = 0)`;
+            good.push(...(await this.writeRelationParts(s, table, rows)));
+            await this.derive(s, table.name, rows, null, async (t, select) => {
+              const parts = await this.writeRelationParts(s, t, `(${select})`);
+              derived.set(t.name, [...(derived.get(t.name) ?? []), ...parts]);
+              return parts.reduce((n, p) => n + p.rows, 0);
+            });
           }
           if (ko > 0) {
             const exprs = ['__error_column', '__error', importId === null ? 'NULL' : quoteLiteral(importId), ...ds.columns.map((c) => quoteIdent(`__raw_${c.name}`)), 'now()'];
@@ -766,6 +1102,10 @@ export class Storage {
       await this.writeLock.run(() =>
         this.db.withConnection(async (s) => {
           if (!this.sources.has(ds.name)) throw new NotFoundError(`Data Source "${ds.name}" does not exist`);
+          // A view deployed while the import was converting did not see its rows: the import is refused rather
+          // than leave that view behind its source.
+          if (this.views !== views) throw new AppError(503, 'Materialized views changed during the import, no data ingested, please retry again');
+          if (this.sources.get(ds.name) !== source) throw new AppError(503, 'The data source schema changed during the import, no data ingested, please retry again');
           const old = tableState(this.manifest, table.name);
           const q = tableState(this.manifest, quarantine.name);
           let manifest: Manifest = { ...this.manifest, nextPartId: this.nextPartId };
@@ -775,28 +1115,38 @@ export class Storage {
             mode === 'replace' ? { parts: good, truncatedSeq: this.wal.lastSeq } : { ...old, parts: [...old.parts, ...good] },
           );
           manifest = withTable(manifest, quarantine.name, { ...q, parts: [...q.parts, ...bad] });
+          // spec §5.1: a replace cascades to the views' targets, which then hold what the views make of the new rows.
+          const replaced = mode === 'replace' ? [table.name, ...derived.keys()] : [];
+          const retired: PartInfo[] = mode === 'replace' ? [...old.parts] : [];
+          for (const [name, parts] of derived) {
+            const st = tableState(manifest, name);
+            if (mode === 'replace') retired.push(...st.parts);
+            manifest = withTable(manifest, name, mode === 'replace' ? { parts, truncatedSeq: this.wal.lastSeq } : { ...st, parts: [...st.parts, ...parts] });
+          }
           await saveManifest(this.dataDir, manifest);
           this.manifest = manifest;
+          const touched = [table, quarantine, ...[...derived.keys()].map((n) => this.tables.get(n)!)];
           await s.run('BEGIN TRANSACTION');
           try {
-            if (mode === 'replace') for (const gen of this.liveGens()) await s.run(`DELETE FROM ${bufferTable(table, gen)}`);
-            await this.createViews(s, [table, quarantine]);
+            for (const name of replaced) for (const gen of this.liveGens()) await s.run(`DELETE FROM ${bufferTable(this.tables.get(name)!, gen)}`);
+            await this.createViews(s, touched);
             await s.run('COMMIT');
           } catch (e) {
             await s.run('ROLLBACK').catch(() => undefined);
             throw e;
           }
-          if (mode === 'replace') {
-            this.counts.delete(table.name);
-            this.pending?.counts.delete(table.name);
-            this.retire(old.parts);
+          for (const name of replaced) {
+            this.counts.delete(name);
+            this.pending?.counts.delete(name);
           }
+          if (retired.length) this.retire(retired);
         }),
       );
     } catch (e) {
       // Nothing of a failed import becomes live (the manifest was not written, or it was and then the views failed,
       // which the next swap repairs); its files go.
-      if (!this.manifestLists([...good, ...bad])) for (const p of [...good, ...bad]) await removeFile(join(this.dataDir, p.file));
+      const files = [...good, ...bad, ...[...derived.values()].flat()];
+      if (!this.manifestLists(files)) for (const p of files) await removeFile(join(this.dataDir, p.file));
       throw e;
     }
     await this.collectRetired();
@@ -905,14 +1255,18 @@ export class Storage {
   }
 
   /** Parts for the rows of `buffer` (a table or a parenthesised SELECT with the table's columns). */
-  private async writeRelationParts(s: Session, table: TableLayout, relation: string): Promise<PartInfo[]> {
-    const keep = this.rules.get(table.name)?.keep;
+  private async writeRelationParts(s: Session, table: TableLayout, relation: string, rules?: EngineRules): Promise<PartInfo[]> {
+    // `rules`: a migration writes parts of a layout not registered yet (alterDatasource).
+    const keep = (rules ?? this.rules.get(table.name))?.keep;
     // ENGINE_TTL: expired rows are not written (merge-semantics.ts).
     const buffer = keep ? `(SELECT * FROM ${relation} WHERE ${keep})` : relation;
     const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
     const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
     if (!table.partitionExpr) {
-      return [await this.writePart(s, table, NO_PARTITION, `SELECT ${storedColumns(table)} FROM ${buffer}${order}`)];
+      const part = await this.writePart(s, table, NO_PARTITION, `SELECT ${storedColumns(table)} FROM ${buffer}${order}`);
+      if (part.rows > 0) return [part];
+      await removeFile(join(this.dataDir, part.file));
+      return [];
     }
     // The partition key is evaluated once into a temp table rather than once per partition (measured ~2x faster
     // for 12 months in one buffer).
@@ -1214,6 +1568,7 @@ function replayGroups(
   manifest: Manifest,
   sources: ReadonlyMap<string, Source>,
   log: (m: string) => void,
+  viewKey: (seq: number) => string,
 ): { source: Source; records: WalRecord[] }[] {
   const groups: { source: Source; records: WalRecord[]; key: string; chars: number }[] = [];
   for (const r of records) {
@@ -1225,7 +1580,7 @@ function replayGroups(
     }
     // A truncate between two records splits them: each side replays into different tables.
     const live = (t: TableLayout) => r.seq > tableState(manifest, t.name).truncatedSeq;
-    const key = `${r.datasource}\0${live(source.table)}\0${live(source.quarantine)}`;
+    const key = `${r.datasource}\0${live(source.table)}\0${live(source.quarantine)}\0${viewKey(r.seq)}`;
     const last = groups.at(-1);
     if (last && last.key === key && last.chars + r.body.length <= MAX_BATCH_CHARS) {
       last.records.push(r);
@@ -1237,4 +1592,13 @@ function replayGroups(
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Any failure of a migration as a SchemaMigrationError, so callers can say `file:line: message`. */
+function migrationFailure(next: DatasourceFile, e: unknown): unknown {
+  if (e instanceof SchemaMigrationError || !(e instanceof Error) || e instanceof ClosedError) return e;
+  const lines = next.text.split('\n');
+  const fq = lines.findIndex((l) => /^FORWARD_QUERY\b/i.test(l));
+  const line = fq >= 0 ? fq : lines.findIndex((l) => /^SCHEMA\b/i.test(l));
+  return new SchemaMigrationError(`cannot migrate the stored rows of data source ${next.name}: ${rephraseDuckdbError(errorText(e))}`, line + 1);
 }

@@ -161,6 +161,44 @@ describe('the tinybird CLI from @tinybirdco/sdk', () => {
       await db.close();
     }
   }, 60_000);
+
+  it('dev --local (Tinybird Local protocol on localhost:7181, then rebuilds while watching)', async (ctx) => {
+    if (!(await portFree(7181))) ctx.skip('port 7181 is in use, and `tinybird dev --local` only talks to localhost:7181');
+    const db = await startDuckbird({ project: PROJECT, port: 7181, adminToken: 'p.devlocal', log: () => {} });
+    const topPages = async () => (await fetch(`${db.url}/v0/pipes/top_pages.json?token=${db.token}`).then((x) => x.json())).data[0];
+    const original = await readFile(join(PROJECT, 'endpoints/top_pages.pipe'), 'utf8');
+    const proc = spawn(process.execPath, [TINYBIRD, 'dev', '--local'], { cwd: work, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const until = async (ok: () => boolean | Promise<boolean>, what: string) => {
+      const started = Date.now();
+      while (!(await ok())) {
+        if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await config('http://127.0.0.1:7181', db.token, { devMode: 'local' });
+      await writeFile(join(work, 'tb/top_pages.pipe'), original.replaceAll('views', 'dev_views'));
+      // The first build runs before the CLI starts watching.
+      await until(() => out.includes('Watching for changes'), 'the first build');
+      expect(out).toContain('top_pages.pipe changed');
+      expect(await topPages()).toEqual({ page: '/home', dev_views: 2 });
+      // The SDK's watcher rebuilds on .ts/.js changes only (@tinybirdco/sdk src/cli/commands/dev.ts), so a datafile
+      // change is picked up at the next rebuild a .js file triggers.
+      await writeFile(join(work, 'tb/top_pages.pipe'), original.replaceAll('views', 'rebuilt'));
+      await writeFile(join(work, 'tb/trigger.js'), `// ${Date.now()}\n`);
+      await until(async () => JSON.stringify(await topPages()).includes('rebuilt'), 'the rebuild');
+      expect(await topPages()).toEqual({ page: '/home', rebuilt: 2 });
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+      await rm(join(work, 'tb/trigger.js'), { force: true });
+      await db.close();
+    }
+  }, 60_000);
 });
 
 describe('datafile text for tinybird pull', () => {

@@ -26,7 +26,7 @@ describe('planChange', () => {
     expect(c.project.datasources.map((d) => d.name)).toEqual(['events', 'full', 'fresh']);
   });
 
-  it('keeps the last good version of a broken file, a data source with rows, and a changed schema', () => {
+  it('keeps the last good version of a broken file and a data source with rows; plans a changed schema as a migration', () => {
     const next = project({
       datasources: [ds('events', '`a` String `json:$.a`,\n    `b` Int32 `json:$.b`'), ds('empty')],
       pipes: [pipe('a'), pipe('c', '%\n    SELECT {{ String(x, }} AS x')],
@@ -35,12 +35,12 @@ describe('planChange', () => {
     const c = planChange(current, next, opts);
     expect(c.errors).toEqual([
       'endpoints/b.pipe:3: Unknown keyword FOO',
-      'datasources/events.datasource:1: the schema of data source events changed; its stored rows have the old columns, so the old schema is kept. Start with an empty data dir (or --ephemeral) to use the new one',
       'datasources/full.datasource:1: data source full holds 5 rows and is kept: removing it would delete them',
       expect.stringMatching(/^endpoints\/c\.pipe:4: .* \(in node 'n' from pipe 'c'\)$/),
     ]);
-    expect(describeChange(c)).toEqual([]);
-    expect(c.project.datasources).toEqual([current.datasources[0], current.datasources[2], current.datasources[1]]);
+    expect(describeChange(c)).toEqual(['data source events migrated to its new schema']);
+    expect(c.migratedDatasources).toEqual(['events']);
+    expect(c.project.datasources).toEqual([next.datasources[0], current.datasources[2], current.datasources[1]]);
     expect(c.project.pipes).toEqual([current.pipes[0], current.pipes[2], current.pipes[1]]);
   });
 

@@ -4,11 +4,14 @@ import { Database } from '../../src/engine/database.ts';
 import { FUNCTION_LIBRARY } from '../../src/sql/function-library.ts';
 import { Storage } from '../../src/storage/storage.ts';
 import { CHARGING_SESSIONS, ndjson, session } from './ev-charging.ts';
+import { CRASH_VIEWS, SESSION_IDS, USER_SESSIONS } from './crash-views.ts';
 
-const [dir, firstArg] = process.argv.slice(2);
+const [dir, firstArg, withViews] = process.argv.slice(2);
 const db = await Database.open();
 for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
-const storage = await Storage.open(db, dir!, [CHARGING_SESSIONS], {
+const views = withViews === 'views';
+const storage = await Storage.open(db, dir!, views ? [CHARGING_SESSIONS, SESSION_IDS, USER_SESSIONS] : [CHARGING_SESSIONS], {
+  views: views ? CRASH_VIEWS : [],
   flushRows: 3,
   flushIntervalMs: 30,
   mergePolicy: { minParts: 2, maxParts: 10, smallPartRows: 1000 },

@@ -13,6 +13,7 @@ import { findPipeByNameOrId, pipeJson } from '../../service/pipe-metadata.ts';
 import { openApiDocument } from '../../service/openapi.ts';
 import { dropPipe } from '../../service/drop-pipe.ts';
 import { ForbiddenResourceError } from '../../service/read-access.ts';
+import { changeCopySchedule, runCopyPipe } from '../../service/copy-pipes.ts';
 
 const FORMATS: Record<string, PipeFormat> = { json: 'JSON', csv: 'CSVWithNames', ndjson: 'JSONEachRow', parquet: 'Parquet', prometheus: 'Prometheus' };
 const MAX_SQL = 8 * 1024;
@@ -110,6 +111,20 @@ export function pipesRouter(app: Duckbird, bodyLimit: string): Router {
   });
 
   const bodies = [express.urlencoded({ extended: false, limit: bodyLimit }), express.json({ limit: bodyLimit })];
+
+  // Copy pipes (spec §3.8, §9.3): parameters come like an endpoint's; the job is done when this answers.
+  router.post('/v0/pipes/:name/copy', ...bodies, async (req, res) => {
+    const principal = await authenticate(app, req, { handler: 'APIPipeCopyHandler' });
+    const { response } = await runCopyPipe(app, String(req.params.name), { principal, params: requestParams(req), baseUrl: baseUrl(req) });
+    res.json(response);
+  });
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    router.post(`/v0/pipes/:name/copy/${action}`, ...bodies, async (req, res) => {
+      const principal = await authenticate(app, req, { handler: 'APIPipeCopyHandler' });
+      res.json(changeCopySchedule(app, principal, String(req.params.name), action, baseUrl(req)));
+    });
+  }
+
   router.get('/v0/pipes/:file', byFile);
   router.post('/v0/pipes/:file', ...bodies, async (req, res) => {
     const file = String(req.params.file);
