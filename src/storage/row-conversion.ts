@@ -117,6 +117,9 @@ function analyzeType(chType: string, nullable: boolean): TypeInfo {
   const duck = duckdbType(ch);
   // Aggregate states have no JSON form: materialized views write them (sql/aggregate-states.ts).
   if (base.startsWith('AggregateFunction')) return { kind: 'state', duck, ch, nullable };
+  // A SimpleAggregateFunction(f, T) value is a plain T.
+  const simple = stripCall(base, 'SimpleAggregateFunction');
+  if (simple !== null) return analyzeType(splitTypeArgs(simple).at(-1)!, nullable);
   const arr = stripCall(base, 'Array');
   if (arr !== null) {
     return { kind: 'array', duck, ch, nullable: false, elem: analyzeType(stripNullable(arr), nullable || arr.includes('Nullable')) };

@@ -81,6 +81,44 @@ SQL >
 TYPE materialized
 DATASOURCE last_page
 `,
+  'datasources/session_stats.datasource': `SCHEMA >
+    \`session_id\` String,
+    \`long_views\` AggregateFunction(countIf, UInt8),
+    \`last_path\` AggregateFunction(argMax, String, DateTime),
+    \`first_path\` AggregateFunction(argMin, String, DateTime),
+    \`total\` AggregateFunction(sum, Float64),
+    \`shortest\` AggregateFunction(min, Float64),
+    \`paths\` AggregateFunction(uniqCombined, String),
+    \`path_set\` AggregateFunction(groupUniqArray, String),
+    \`p\` AggregateFunction(quantiles(0.5, 0.9), Float64),
+    \`top\` AggregateFunction(topK(2), String),
+    \`any_path\` SimpleAggregateFunction(any, String),
+    \`views\` SimpleAggregateFunction(sum, UInt64)
+
+ENGINE AggregatingMergeTree
+ENGINE_SORTING_KEY session_id
+`,
+  'materializations/session_stats_mv.pipe': `NODE stats
+SQL >
+    SELECT
+        session_id,
+        countIfState(duration > 3) AS long_views,
+        argMaxState(pathname, timestamp) AS last_path,
+        argMinState(pathname, timestamp) AS first_path,
+        sumState(duration) AS total,
+        minState(duration) AS shortest,
+        uniqCombinedState(pathname) AS paths,
+        groupUniqArrayState(pathname) AS path_set,
+        quantilesState(0.5, 0.9)(duration) AS p,
+        topKState(2)(pathname) AS top,
+        any(pathname) AS any_path,
+        toUInt64(count()) AS views
+    FROM page_views
+    GROUP BY session_id
+
+TYPE materialized
+DATASOURCE session_stats
+`,
   'endpoints/top_pages.pipe': `NODE endpoint
 SQL >
     %
@@ -197,6 +235,25 @@ describe('materialized views', () => {
     const daily = chRows('SELECT toDate(timestamp) AS date, count() AS hits FROM page_views GROUP BY date ORDER BY date');
     expect(await sql(srv, 'SELECT date, sum(hits) AS hits FROM daily_hits GROUP BY date ORDER BY date')).toEqual(daily);
     expect(await sql(srv, 'SELECT date, hits FROM daily_hits FINAL ORDER BY date')).toEqual(daily);
+  });
+
+  it('merges every kind of state to what ClickHouse computes from the raw rows', async () => {
+    const merged = await sql(
+      srv,
+      `SELECT session_id, countIfMerge(long_views) AS long_views, argMaxMerge(last_path) AS last_path,
+              argMinMerge(first_path) AS first_path, sumMerge(total) AS total, minMerge(shortest) AS shortest,
+              uniqCombinedMerge(paths) AS paths, arraySort(groupUniqArrayMerge(path_set)) AS path_set,
+              quantilesMerge(0.5, 0.9)(p) AS p, length(topKMerge(2)(top)) AS top, sum(views) AS views
+       FROM session_stats GROUP BY session_id ORDER BY session_id`,
+    );
+    const direct = chRows(
+      `SELECT session_id, countIf(duration > 3) AS long_views, argMax(pathname, timestamp) AS last_path,
+              argMin(pathname, timestamp) AS first_path, sum(duration) AS total, min(duration) AS shortest,
+              uniqCombined(pathname) AS paths, arraySort(groupUniqArray(pathname)) AS path_set,
+              quantiles(0.5, 0.9)(duration) AS p, length(topK(2)(pathname)) AS top, count() AS views
+       FROM page_views GROUP BY session_id ORDER BY session_id`,
+    );
+    expect(merged).toEqual(direct);
   });
 
   it('keeps the latest row per key in a ReplacingMergeTree target', async () => {
