@@ -67,11 +67,13 @@ export interface LaunchOptions {
 
 /**
  * Opens the project and the data folder and starts the HTTP server. Ephemeral instances get a folder of their own
- * from mkdtemp and remove only that folder. A project deployed with `tinybird deploy` (kept in the data folder) is
- * served instead of the project folder.
+ * from mkdtemp and remove only that folder; every launch also removes the ephemeral folders that processes killed
+ * with SIGKILL left behind. A project deployed with `tinybird deploy` (kept in the data folder) is served instead of
+ * the project folder.
  */
 export async function launch(config: Config, opts: LaunchOptions): Promise<DuckbirdInstance> {
-  await removeStaleEphemeralDirs(tmpdir(), config.ephemeral ? undefined : resolve(config.data), opts.log);
+  // Alongside the start, which it must not slow down; done before the instance is handed out.
+  const cleanup = removeStaleEphemeralDirs(tmpdir(), config.ephemeral ? undefined : resolve(config.data), opts.log);
   const tempDir = config.ephemeral ? await makeEphemeralDir(tmpdir()) : undefined;
   const dataDir = resolve(tempDir ?? config.data);
   const projectDir = servedProjectDir(dataDir, config.project);
@@ -95,6 +97,7 @@ export async function launch(config: Config, opts: LaunchOptions): Promise<Duckb
     await removeTemp();
     throw e;
   }
+  await cleanup;
   let watcher: ProjectWatcher | undefined;
   if (opts.watch) watcher = watchProject(app, projectDir, opts.env, opts.log);
   let closing: Promise<void> | undefined;

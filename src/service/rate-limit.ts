@@ -1,5 +1,8 @@
 // JWT `limits.rps` (spec §6.5): requests per second per (token name, resource), counted in one-second windows.
 // The numbers go out as X-RateLimit-* headers, and a refusal as 429 with Retry-After (spec §1.4).
+// Only then: Tinybird sets X-RateLimit-* "when a limiter ran" (spec §1.4, SRV/base), and the other limiters it runs
+// are its plans' workspace quotas, which a local server does not have (spec §1.4 REC: never rate-limit). Headers with
+// an invented quota would make clients that read them (the Python SDK) throttle themselves for nothing.
 export interface RateDecision {
   readonly allowed: boolean;
   readonly limit: number;

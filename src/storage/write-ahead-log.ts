@@ -11,6 +11,8 @@ import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'n
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { fsyncDir } from './durable-fs.ts';
+import { WriteFailedError } from './write-failed-error.ts';
+
 
 const MAGIC = 0x44425731; // 'DBW1'
 const HEADER = 12;
@@ -149,7 +151,7 @@ export class WriteAheadLog {
     } catch (e) {
       // A partial write (disk full) would hide every later record behind a damaged one at replay.
       await this.fh.truncate(this.end).catch(() => undefined);
-      throw e;
+      throw new WriteFailedError('the write-ahead log', e);
     }
     this.end += total;
     this.seq += bodies.length;
