@@ -12,23 +12,34 @@ export interface MergePolicy {
   readonly maxParts: number;
   /** Parts this small are always worth merging with each other. */
   readonly smallPartRows: number;
+  /**
+   * No merge writes a part above this many rows, and parts that size are never rewritten again (ClickHouse caps a
+   * merge's size too): a merge's time and spill space stay bounded however big a partition grows. A partition made
+   * only of such parts may then hold more than `maxParts`.
+   */
+  readonly maxMergeRows?: number;
 }
 
-export const DEFAULT_MERGE_POLICY: MergePolicy = { minParts: 4, maxParts: 10, smallPartRows: 65_536 };
+export const DEFAULT_MERGE_POLICY: MergePolicy = { minParts: 4, maxParts: 10, smallPartRows: 65_536, maxMergeRows: 20_000_000 };
 
 /** The parts of one partition to merge into one, or null when the partition is fine as it is. */
-export function pickMergeInPartition(parts: readonly PartInfo[], policy: MergePolicy): PartInfo[] | null {
-  if (parts.length < Math.max(2, policy.minParts)) return null;
+export function pickMergeInPartition(all: readonly PartInfo[], policy: MergePolicy): PartInfo[] | null {
+  const cap = policy.maxMergeRows ?? DEFAULT_MERGE_POLICY.maxMergeRows!;
+  const parts = all.filter((p) => p.rows < cap);
+  if (parts.length < Math.max(2, policy.minParts) && all.length < policy.maxParts) return null;
   const sorted = [...parts].sort((a, b) => a.rows - b.rows || a.file.localeCompare(b.file));
   const weight = (p: PartInfo) => Math.max(p.rows, policy.smallPartRows);
   // At the limit, enough parts that the partition ends one below it, so the next flush does not force again.
-  const forced = parts.length >= policy.maxParts ? parts.length - policy.maxParts + 2 : 1;
+  const forced = all.length >= policy.maxParts ? all.length - policy.maxParts + 2 : 1;
   const chosen: PartInfo[] = [];
   let sum = 0;
+  let rows = 0;
   for (const p of sorted) {
     if (chosen.length >= forced && weight(p) > 2 * sum) break;
+    if (rows + p.rows > cap) break;
     chosen.push(p);
     sum += weight(p);
+    rows += p.rows;
   }
   return chosen.length >= 2 ? chosen : null;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PartInfo } from '../../src/storage/manifest.ts';
 import { pickMerge, pickMergeInPartition, type MergePolicy } from '../../src/storage/merge-policy.ts';
 
-const policy: MergePolicy = { minParts: 4, maxParts: 10, smallPartRows: 100 };
+const policy: MergePolicy = { minParts: 4, maxParts: 10, smallPartRows: 100, maxMergeRows: 1e9 };
 const parts = (rows: number[], partition = '202401'): PartInfo[] =>
   rows.map((r, i) => ({ file: `t/partition=${partition}/part-${String(i).padStart(3, '0')}.parquet`, partition, rows: r, bytes: r }));
 const rowsOf = (p: PartInfo[] | null) => (p ? p.map((x) => x.rows) : null);
@@ -28,6 +28,17 @@ describe('pickMergeInPartition', () => {
     ],
   ])('%s', (_name, rows, expected) => {
     expect(rowsOf(pickMergeInPartition(parts(rows as number[]), policy))).toEqual(expected);
+  });
+
+  const capped: MergePolicy = { ...policy, maxMergeRows: 10_000 };
+  it.each([
+    ['parts at the cap are never merged again', [10_000, 10_000, 10_000, 10_000], null],
+    ['small parts merge beside capped ones', [10_000, 10_000, 1, 1, 1, 1], [1, 1, 1, 1]],
+    ['a merge stops before it would pass the cap', [4_000, 4_000, 4_000, 4_000], [4_000, 4_000]],
+    ['at maxParts the cap still holds', [9_000, 9_000, 9_000, 9_000, 9_000, 9_000, 9_000, 9_000, 9_000, 9_000], null],
+    ['at maxParts small parts merge even below minParts', [10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 5, 5], [5, 5]],
+  ])('with maxMergeRows: %s', (_name, rows, expected) => {
+    expect(rowsOf(pickMergeInPartition(parts(rows as number[]), capped))).toEqual(expected);
   });
 });
 
