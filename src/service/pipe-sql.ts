@@ -33,8 +33,27 @@ export function finalViewNames(project: Project): ReadonlySet<string> {
   return new Set(project.datasources.filter((d) => FINAL_ENGINES.has(d.engine.engine.replace(/\(.*$/s, '').trim())).map((d) => d.name));
 }
 
+const columnTypesOf = new WeakMap<Project, ReadonlyMap<string, string>>();
+
+/**
+ * Declared ClickHouse type per column name over every data source, so the translator gives ClickHouse's result
+ * types (sum of UInt32 is UInt64, Nullable stays NULL in outer joins); a name declared with two types is left out.
+ */
+function columnTypes(project: Project): ReadonlyMap<string, string> {
+  let types = columnTypesOf.get(project);
+  if (!types) {
+    const seen = new Map<string, string | null>();
+    for (const ds of project.datasources) {
+      for (const c of ds.columns) seen.set(c.name, seen.has(c.name) && seen.get(c.name) !== c.type ? null : c.type);
+    }
+    types = new Map([...seen].filter((e): e is [string, string] => e[1] !== null));
+    columnTypesOf.set(project, types);
+  }
+  return types;
+}
+
 function translate(ctx: RenderContext, r: Rendered): string {
-  return translateSql(r.sql, { finalViews: ctx.finalViews, queryParams: r.queryParams });
+  return translateSql(r.sql, { finalViews: ctx.finalViews, queryParams: r.queryParams, columnTypes: columnTypes(ctx.project) });
 }
 
 export function endpointNode(pipe: PipeFile, classic: boolean): PipeNode | null {

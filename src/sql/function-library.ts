@@ -68,6 +68,7 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO ch_json_uint(j, p) AS coalesce(TRY_CAST(CASE WHEN regexp_full_match(ch_json_text(j, p), '[0-9]+') THEN ch_json_text(j, p) END AS UBIGINT), TRY_CAST(trunc(TRY_CAST(ch_json_text(j, p) AS DOUBLE)) AS UBIGINT), 0)`,
   `CREATE OR REPLACE MACRO ch_json_float(j, p) AS coalesce(TRY_CAST(ch_json_text(j, p) AS DOUBLE), 0)`,
   `CREATE OR REPLACE MACRO ch_json_bool(j, p) AS CAST(coalesce(TRY_CAST(ch_json_text(j, p) AS BOOLEAN), false) AS UTINYINT)`,
+  `CREATE OR REPLACE MACRO ch_json_array_raw(j, p) AS CASE WHEN json_valid(j) AND json_type(j, p) = 'ARRAY' THEN list_transform(CAST(json_extract(j, p) AS JSON[]), x -> coalesce(CAST(x AS VARCHAR), 'null')) ELSE CAST([] AS VARCHAR[]) END`,
   `CREATE OR REPLACE MACRO ch_json_raw(j, p) AS coalesce(CASE WHEN json_valid(j) THEN CAST(json_extract(j, p) AS VARCHAR) END, '')`,
   `CREATE OR REPLACE MACRO ch_json_has(j, p) AS CAST(CASE WHEN json_valid(j) THEN json_extract(j, p) IS NOT NULL ELSE false END AS UTINYINT)`,
   `CREATE OR REPLACE MACRO toUUID(x) AS CAST(x AS UUID)`,
@@ -198,6 +199,17 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO cutWWW(u) AS regexp_replace(u, '^([A-Za-z][A-Za-z0-9+.-]*://)www\\.', '\\1')`,
   `CREATE OR REPLACE MACRO topLevelDomain(u) AS coalesce(regexp_extract(domain(u), '\\.([^.]+)$', 1), '')`,
   `CREATE OR REPLACE MACRO extractURLParameter(u, name) AS coalesce(list_filter(string_split(queryString(u), '&'), p -> starts_with(p, name || '='))[1][strlen(name) + 2:], '')`,
+  // Parameters without '=' are left out, as ClickHouse does.
+  `CREATE OR REPLACE MACRO extractURLParameters(u) AS list_filter(string_split(queryString(u), '&'), p -> strpos(p, '=') > 0)`,
+  `CREATE OR REPLACE MACRO extractURLParameterNames(u) AS list_transform(extractURLParameters(u), p -> split_part(p, '=', 1))`,
+  `CREATE OR REPLACE MACRO port(u) AS CAST(coalesce(nullif(regexp_extract(u, '^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#@]*@)?[^/?#:]*:([0-9]+)', 1), ''), '0') AS USMALLINT)`,
+  `CREATE OR REPLACE MACRO pathFull(u) AS regexp_extract(u, '^(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?[^/?#]*([/?#].*)?$', 1)`,
+  // The registrable part of the host. ClickHouse consults the public suffix list; this takes the label before a
+  // generic second level (co.uk, com.tr, gov.uk...) or before the TLD, so hosted suffixes such as github.io or
+  // blogspot.com differ (README: known differences).
+  `CREATE OR REPLACE MACRO ch_significant_at(l) AS CASE WHEN len(l) <= 1 THEN 0 WHEN len(l) >= 3 AND list_contains(['com', 'net', 'org', 'co', 'gov', 'edu', 'ac', 'gob'], l[-2]) THEN len(l) - 2 ELSE len(l) - 1 END`,
+  `CREATE OR REPLACE MACRO firstSignificantSubdomain(u) AS CASE WHEN ch_significant_at(string_split(domain(u), '.')) = 0 THEN '' ELSE string_split(domain(u), '.')[ch_significant_at(string_split(domain(u), '.'))] END`,
+  `CREATE OR REPLACE MACRO cutToFirstSignificantSubdomain(u) AS CASE WHEN ch_significant_at(string_split(domain(u), '.')) = 0 THEN '' ELSE array_to_string(string_split(domain(u), '.')[ch_significant_at(string_split(domain(u), '.')):], '.') END`,
   `CREATE OR REPLACE MACRO encodeURLComponent(s) AS url_encode(s)`,
   `CREATE OR REPLACE MACRO encodeURLFormComponent(s) AS replace(url_encode(s), '%20', '+')`,
   `CREATE OR REPLACE MACRO decodeURLComponent(s) AS url_decode(s)`,
@@ -216,6 +228,22 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO arraySlice(a, o, n) AS list_slice(a, o, o + n - 1)`,
   `CREATE OR REPLACE MACRO arrayCount(a) AS CAST(len(list_filter(a, x -> x <> 0)) AS UINTEGER)`,
   // Like sum: Int64 for integers (DuckDB: HUGEINT), 0 for an empty array.
+  // Tuples are structs with positional names (tokenize.ts namedStruct); list_zip names fields after its arguments.
+  `CREATE OR REPLACE MACRO positionUTF8(h, n) AS CAST(strpos(h, n) AS UBIGINT)`,
+  `CREATE OR REPLACE MACRO positionCaseInsensitiveUTF8(h, n) AS CAST(strpos(lower(h), lower(n)) AS UBIGINT)`,
+  `CREATE OR REPLACE MACRO splitByRegexp(re, s) AS regexp_split_to_array(s, re)`,
+  `CREATE OR REPLACE MACRO bitAnd(a, b) AS (a & b)`,
+  `CREATE OR REPLACE MACRO bitOr(a, b) AS (a | b)`,
+  `CREATE OR REPLACE MACRO bitXor(a, b) AS xor(a, b)`,
+  `CREATE OR REPLACE MACRO bitNot(a) AS (~a)`,
+  `CREATE OR REPLACE MACRO arrayFlatten(a) AS flatten(a)`,
+  `CREATE OR REPLACE MACRO countEqual(a, v) AS CAST(len(list_filter(a, x -> x = v)) AS UBIGINT)`,
+  `CREATE OR REPLACE MACRO arrayMax(a) AS coalesce(list_max(a), ch_default(a[1]))`,
+  `CREATE OR REPLACE MACRO arrayMin(a) AS coalesce(list_min(a), ch_default(a[1]))`,
+  `CREATE OR REPLACE MACRO truncate(x) AS trunc(x)`,
+  `CREATE OR REPLACE MACRO toLastDayOfMonth(t) AS CAST(last_day(t) AS DATE)`,
+  `CREATE OR REPLACE MACRO arrayZip(a, b) AS list_transform(generate_series(1, len(a)), i -> {'1': a[i], '2': b[i]})`,
+  `CREATE OR REPLACE MACRO arrayAvg(a) AS coalesce(list_avg(a), CAST('nan' AS DOUBLE))`,
   `CREATE OR REPLACE MACRO arraySum(a) AS cast_to_type(coalesce(list_sum(a), 0), list_max(a) + CAST(0 AS BIGINT))`,
   `CREATE OR REPLACE MACRO arrayReverse(a) AS list_reverse(a)`,
   `CREATE OR REPLACE MACRO arrayUniq(a) AS CAST(list_unique(a) AS UINTEGER)`,

@@ -71,6 +71,19 @@ function jsonExtractAs(j: string, path: string, typeTok: Token): string {
   throw unsupported(`JSONExtract type ${chType}`, typeTok);
 }
 
+/** Whether a regular expression has a capturing group: `(` neither escaped nor opening `(?...)`. */
+function hasCapturingGroup(re: string): boolean {
+  let inClass = false;
+  for (let k = 0; k < re.length; k++) {
+    const ch = re[k];
+    if (ch === '\\') k++;
+    else if (inClass) inClass = ch !== ']';
+    else if (ch === '[') inClass = true;
+    else if (ch === '(' && re[k + 1] !== '?') return true;
+  }
+  return false;
+}
+
 function isLambda(nodes: readonly Node[]): boolean {
   return nodes.some((n) => isOp(n, '->'));
 }
@@ -110,7 +123,7 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
   }
   const args = () => argNodes.map((a) => tr.expr(a, aliases));
   // SQL-standard names are case-insensitive in ClickHouse.
-  const CASELESS: Record<string, string> = { substring: 'substring', substr: 'substr', mid: 'mid', left: 'left', right: 'right' };
+  const CASELESS: Record<string, string> = { substring: 'substring', substr: 'substr', mid: 'mid', left: 'left', right: 'right', log: 'log', ln: 'log' };
   switch (CASELESS[lower] ?? fn) {
     case 'multiIf': {
       const a = args();
@@ -151,6 +164,24 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     case 'left':
     case 'right':
       return `ch_${lower}(${args().join(', ')})`;
+    // The first capturing group where the pattern has one, else the whole match ('' / [] where nothing matches).
+    // `extract(` itself is DuckDB syntax (EXTRACT(part FROM t)), so it must be rewritten.
+    case 'extract':
+    case 'extractAll':
+    case 'regexpExtract': {
+      const re = argNodes[1];
+      if (argNodes.length !== 2 || re?.length !== 1 || re[0]!.kind !== 'string') throw unsupported(`${fn} with a computed pattern`, name);
+      const group = hasCapturingGroup((re[0] as Token).text) ? 1 : 0;
+      return `${fn === 'extractAll' ? 'regexp_extract_all' : 'regexp_extract'}(${args().join(', ')}, ${group})`;
+    }
+    // ClickHouse hashes are binary strings (hex(MD5(s)) is the digest's hex); DuckDB's md5/sha256 give hex text.
+    case 'MD5':
+    case 'SHA1':
+    case 'SHA256':
+      return `unhex(${fn.toLowerCase()}(${args().join(', ')}))`;
+    // ClickHouse's log is the natural logarithm (DuckDB's log is base 10).
+    case 'log':
+      return `ln(${args().join(', ')})`;
     case 'isNaN':
     case 'isFinite':
     case 'isInfinite':
@@ -173,7 +204,7 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     case 'notILike': {
       const a = args();
       const op = { like: 'LIKE', notLike: 'NOT LIKE', ilike: 'ILIKE', notILike: 'NOT ILIKE' }[fn];
-      return `(${a[0]} ${op} ${a[1]} ESCAPE '\\')`;
+      return `CAST((${a[0]} ${op} ${a[1]} ESCAPE '\\') AS UTINYINT)`;
     }
     // isNull is a keyword in DuckDB, so it cannot be a macro.
     case 'isNull':
@@ -214,7 +245,13 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       return `CAST(${tr.expr(argNodes[0]!, aliases)} AS DECIMAL(${p}, ${(s[0] as Token).text}))`;
     }
     case 'toStartOfInterval': {
-      const iv = argNodes[1];
+      let iv = argNodes[1];
+      // toIntervalDay(n) is INTERVAL n DAY.
+      const ivCall = iv?.length === 2 && isWord(iv[0]) && /^toInterval[A-Za-z]+$/.test((iv[0] as Token).text) && isGroup(iv[1], '(') ? iv : null;
+      if (ivCall) {
+        const t = ivCall[0] as Token;
+        iv = [{ ...t, text: 'INTERVAL' }, ...(ivCall[1] as { items: readonly Node[] }).items, { ...t, text: t.text.slice('toInterval'.length).toUpperCase() }];
+      }
       if (!iv || !isWord(iv[0], 'INTERVAL')) throw unsupported('toStartOfInterval without an INTERVAL literal', name);
       const unit = iv[iv.length - 1];
       // ClickHouse counts intervals from the Unix epoch; weeks start on Monday (1970-01-05).
@@ -244,6 +281,7 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     }
     case 'JSONExtractString':
     case 'JSONExtractRaw':
+    case 'JSONExtractArrayRaw':
     case 'JSONExtractInt':
     case 'JSONExtractUInt':
     case 'JSONExtractFloat':
@@ -272,6 +310,8 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
           return `coalesce(ch_json_text(${j}, ${path}), '')`;
         case 'JSONExtractRaw':
           return `ch_json_raw(${j}, ${path})`;
+        case 'JSONExtractArrayRaw':
+          return `ch_json_array_raw(${j}, ${path})`;
         case 'JSONExtractInt':
           return `ch_json_int(${j}, ${path})`;
         case 'JSONExtractUInt':

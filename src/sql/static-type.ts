@@ -11,6 +11,9 @@ const FIXED: Record<string, string> = {
   toYear: 'UInt16', toMonth: 'UInt8', toQuarter: 'UInt8', toDayOfMonth: 'UInt8', toDayOfWeek: 'UInt8', toDayOfYear: 'UInt16',
   toHour: 'UInt8', toMinute: 'UInt8', toSecond: 'UInt8', toYYYYMM: 'UInt32', toYYYYMMDD: 'UInt32', toYYYYMMDDhhmmss: 'UInt64',
   toUnixTimestamp: 'UInt32', toISOWeek: 'UInt8', position: 'UInt64', positionCaseInsensitive: 'UInt64',
+  toStartOfMonth: 'Date', toStartOfQuarter: 'Date', toStartOfYear: 'Date', toStartOfWeek: 'Date', toMonday: 'Date',
+  toStartOfDay: 'DateTime', toStartOfHour: 'DateTime', toStartOfMinute: 'DateTime', toStartOfFiveMinutes: 'DateTime',
+  toStartOfTenMinutes: 'DateTime', toStartOfFifteenMinutes: 'DateTime', parseDateTimeBestEffort: 'DateTime', yesterday: 'Date',
   toString: 'String', lower: 'String', upper: 'String', concat: 'String', toDate: 'Date', today: 'Date', toDateTime: 'DateTime', now: 'DateTime',
   toUnixTimestamp64Milli: 'Int64',
 };
@@ -40,6 +43,13 @@ export function staticType(nodes: readonly Node[], columnTypes: ReadonlyMap<stri
     if (as > 0) return sourceText(args[0]!.slice(as + 1));
     const t = args[1];
     return args.length === 2 && t!.length === 1 && t![0]!.kind === 'string' ? (t![0] as Token).text : null;
+  }
+  // Aggregates whose type follows their argument's.
+  const arg = args[0] ? staticType(args[0], columnTypes) : null;
+  if (/^(min|max|any|anyLast|argMin|argMax)(If)?$/i.test(name)) return arg;
+  if (/^sum(If)?$/i.test(name)) {
+    const t = sumType(arg);
+    return t === null ? null : ({ UBIGINT: 'UInt64', BIGINT: 'Int64', DOUBLE: 'Float64' } as Record<string, string>)[t]!;
   }
   const conv = /^to(U?Int(?:8|16|32|64|128|256)|Float(?:32|64))(OrZero|OrNull|OrDefault)?$/.exec(name);
   if (conv) return conv[2] === 'OrNull' ? `Nullable(${conv[1]})` : conv[1]!;

@@ -22,7 +22,7 @@ import { INT_MACROS, translateScalarCall } from './scalar-calls.ts';
 import { unsupported } from './unsupported.ts';
 import { clickhouseColumnName, hasAlias } from './column-name.ts';
 import { withFill, type Fill } from './with-fill.ts';
-import { isNullableType, literalType, productType, staticType } from './static-type.ts';
+import { isNullableType, literalType, productType, staticType, sumType } from './static-type.ts';
 
 
 const FORMATS_TAIL = (nodes: readonly Node[]): number => {
@@ -325,7 +325,7 @@ export class Translator {
     const win = get('WINDOW')[0];
     if (win) out.push('WINDOW ' + this.expr(win.body, aliases));
     const order = get('ORDER')[0];
-    const ordered = order ? this.orderList(order.body, aliases) : null;
+    const ordered = order ? this.orderList(order.body, aliases, selectAliases(sel.body)) : null;
     const orderSql = ordered?.sql ?? null;
     // LIMIT n BY x: ClickHouse keeps the first n rows per x in ORDER BY order, before the plain LIMIT.
     const qualify = get('QUALIFY').map((c) => this.expr(c.body, aliases));
@@ -368,11 +368,7 @@ export class Translator {
   private groupBy(body: readonly Node[], aliases: ReadonlyMap<string, string>, select: readonly Node[]): { sql: string; rolledUp: Set<string> | null; totalsRow?: string } {
     // A key naming a select alias is grouped by the aliased expression: the select item itself becomes a
     // grouping() test, which DuckDB cannot group by.
-    const named = new Map<string, Node[]>();
-    for (const item of splitCommas(select)) {
-      const n = item.length;
-      if (n >= 3 && isWord(item[n - 2], 'AS') && (item[n - 1]!.kind === 'word' || item[n - 1]!.kind === 'quoted')) named.set((item[n - 1] as Token).text, item.slice(0, n - 2));
-    }
+    const named = selectAliases(select);
     const keyList = (keys: readonly Node[][]) =>
       keys.map((k) => this.expr(k.length === 1 && (k[0]!.kind === 'word' || k[0]!.kind === 'quoted') && named.has((k[0] as Token).text) ? named.get((k[0] as Token).text)! : k, aliases)).join(', ');
     const withIdx = body.findIndex((n, i) => isWord(n, 'WITH') && isWord(body[i + 1], 'TOTALS', 'ROLLUP', 'CUBE'));
@@ -413,7 +409,7 @@ export class Translator {
     return { limit: this.expr(body, aliases), offset: null };
   }
 
-  private orderList(body: readonly Node[], aliases: ReadonlyMap<string, string>): { sql: string; fill: Fill | null } {
+  private orderList(body: readonly Node[], aliases: ReadonlyMap<string, string>, selected: ReadonlyMap<string, Node[]>): { sql: string; fill: Fill | null } {
     let fill: Fill | null = null;
     const sql = splitCommas(body)
       .map((item, k) => {
@@ -421,7 +417,7 @@ export class Translator {
         if (coll >= 0) throw unsupported('ORDER BY ... COLLATE', item[coll]);
         const f = item.findIndex((n, i) => isWord(n, 'WITH') && isWord(item[i + 1], 'FILL'));
         if (f < 0) return this.expr(item, aliases);
-        fill = this.fillSpec(item, f, k, aliases);
+        fill = this.fillSpec(item, f, k, aliases, selected);
         return this.expr(item.slice(0, f), aliases);
       })
       .join(', ');
@@ -429,7 +425,7 @@ export class Translator {
   }
 
   /** `key [ASC] WITH FILL [FROM a] [TO b] [STEP s]` on the first ORDER BY key, an output column. */
-  private fillSpec(item: readonly Node[], f: number, position: number, aliases: ReadonlyMap<string, string>): Fill {
+  private fillSpec(item: readonly Node[], f: number, position: number, aliases: ReadonlyMap<string, string>, selected: ReadonlyMap<string, Node[]>): Fill {
     const at = item[f]!;
     let key = item.slice(0, f);
     const descending = isWord(key[key.length - 1], 'DESC', 'DESCENDING');
@@ -448,8 +444,17 @@ export class Translator {
     }
     const part = (k: string) => (parts[k] ? this.expr(parts[k]!, aliases) : null);
     const step = parts['STEP'];
-    const interval = step !== undefined && (isWord(step[0], 'INTERVAL') || (isWord(step[0]) && /^toInterval/i.test((step[0] as Token).text)));
-    const stepSql = part('STEP');
+    let interval = step !== undefined && (isWord(step[0], 'INTERVAL') || (isWord(step[0]) && /^toInterval/i.test((step[0] as Token).text)));
+    // A number STEP on a Date counts days, on a DateTime seconds; the key's type comes from its select item or
+    // from FROM / TO (static-type.ts).
+    const keyName = (key[0] as Token).text;
+    const typed = [selected.get(keyName), parts['FROM'], parts['TO']].map((x) => (x ? this.staticType(x)?.replace(/^Nullable\((.*)\)$/, '$1') : null));
+    const unit = typed.some((t) => t === 'Date' || t === 'Date32') ? 'DAY' : typed.some((t) => t && /^DateTime/.test(t)) ? 'SECOND' : null;
+    let stepSql = part('STEP');
+    if (unit && !interval) {
+      stepSql = `INTERVAL (${stepSql ?? (descending ? '-1' : '1')}) ${unit}`;
+      interval = true;
+    }
     // ClickHouse refuses a positive STEP on a descending key (INVALID_WITH_FILL_EXPRESSION).
     if (descending && step?.length === 1 && step[0]!.kind === 'number') throw unsupported('WITH FILL STEP value cannot be positive for sorting in descending direction', step[0]);
     return { column: duckdbIdentifier((key[0] as Token).text), from: part('FROM'), to: part('TO'), step: stepSql, interval, descending, at };
@@ -516,6 +521,11 @@ export class Translator {
           const only = item[0];
           if (item.length === 1 && only && (only.kind === 'word' || only.kind === 'quoted') && aliases.has(only.text))
             return `${sql} AS ${duckdbIdentifier(only.text)}`;
+          // An unqualified column over an outer join may belong to the unmatched side; which source it reads is
+          // not known here, so it reads the default where NULL. Columns of non-Nullable types are never NULL in
+          // ClickHouse otherwise; a column declared Nullable (columnTypes) is left as it is.
+          if (item.length === 1 && only?.kind !== undefined && (only.kind === 'word' || only.kind === 'quoted') && this.joined.defaulted.size > 0 && !isNullableType(this.opts.columnTypes?.get(only.text) ?? null))
+            return `coalesce(${sql}, ch_default(${sql})) AS ${duckdbIdentifier(only.text)}`;
           return sql;
         })
         .join(', ')
@@ -898,7 +908,9 @@ export class Translator {
             const owner = out[out.length - 1]!;
             const ref = `${owner}.${duckdbIdentifier(next.text)}`;
             const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(owner) ? duckdbIdentifier(owner) : owner;
-            out[out.length - 1] = this.joined.defaulted.has(key) ? `CASE WHEN ${owner}."__joined" THEN ${ref} ELSE ch_default(${ref}) END` : ref;
+            // A Nullable column reads NULL there in ClickHouse too.
+            const nullable = isNullableType(this.opts.columnTypes?.get(next.text) ?? null);
+            out[out.length - 1] = this.joined.defaulted.has(key) && !nullable ? `CASE WHEN ${owner}."__joined" THEN ${ref} ELSE ch_default(${ref}) END` : ref;
           }
           else throw unsupported('.', n);
           i++;
@@ -915,7 +927,7 @@ export class Translator {
         i++;
         continue;
       }
-      if (upper === 'LIKE' || upper === 'ILIKE') {
+      if ((upper === 'LIKE' || upper === 'ILIKE') && !(isGroup(next, '(') && !operandDone())) {
         if (nodes.slice(i).some((x) => isWord(x, 'ESCAPE'))) throw unsupported('LIKE ... ESCAPE', n);
         const end = this.operandEnd(nodes, i + 1);
         if (end < nodes.length && !isWord(nodes[end], 'AND', 'OR', 'THEN', 'ELSE', 'END', 'WHEN', 'AS', 'DESC', 'ASC') && !isOp(nodes[end], ','))
@@ -941,7 +953,7 @@ export class Translator {
         i = end;
         continue;
       }
-      if (isGroup(next, '(') && !NOT_CALLS.has(upper) && !(upper === 'ANY' && operandDone() === false && isWord(next.items[0], 'SELECT'))) {
+      if (isGroup(next, '(') && (!NOT_CALLS.has(upper) || ((upper === 'LIKE' || upper === 'ILIKE') && !operandDone())) && !(upper === 'ANY' && operandDone() === false && isWord(next.items[0], 'SELECT'))) {
         const params = isGroup(nodes[i + 2], '(') ? (nodes[i + 2] as Group) : null;
         const overAt = i + (params ? 3 : 2);
         const windowed = isWord(nodes[overAt], 'OVER');
@@ -953,6 +965,13 @@ export class Translator {
           call += ` OVER ${isGroup(spec, '(') ? `(${this.exprList(spec.items, aliases)})` : this.expr([spec], aliases)}`;
           // Ranking and counting window functions are UInt64 in ClickHouse (DuckDB: BIGINT).
           if (/^(row_number|rank|dense_rank|count|uniq|uniqExact|countIf)$/i.test(n.text)) call = `CAST(${call} AS UBIGINT)`;
+          // A running sum has sum's type (Int64, UInt64, Float64; DuckDB: HUGEINT): by the argument's static type,
+          // else 64 bits (a UInt64 argument then stays 128).
+          const summed = splitCommas(next.items)[0];
+          if (/^sum$/i.test(n.text) && !params && summed?.length) {
+            const known = sumType(this.staticType(summed));
+            call = known ? `CAST(${call} AS ${known})` : `cast_to_type(${call}, ${this.expr(summed, aliases)} + CAST(0 AS BIGINT))`;
+          }
           i += 2;
         }
         out.push(call);
@@ -969,10 +988,10 @@ export class Translator {
   }
 
   /**
-   * `x * 1000` where one side is an integer literal: ClickHouse widens integer products to the next size (UInt32 ×
-   * UInt16 is UInt64, Int32 × UInt16 Int64) where DuckDB keeps the operand's type and fails on overflow, as
-   * `toUnixTimestamp(t) * 1000` would. The other side is widened to 64 bits first: by its static type where known
-   * (static-type.ts), else to BIGINT (floats stay floats). Replaces the left operand in `out`; false to leave it be.
+   * `a * b` of integers: ClickHouse widens products to twice the wider operand's size (UInt32 × UInt16 is UInt64)
+   * where DuckDB keeps the operand type and fails on overflow, as `toUnixTimestamp(t) * 1000` would. Where both
+   * types are known statically (literals, typed functions, declared columns: static-type.ts) both sides are cast
+   * to ClickHouse's product type. Replaces the left operand in `out`; false leaves the product to DuckDB.
    */
   private widenedProduct(nodes: readonly Node[], i: number, out: string[], aliases: ReadonlyMap<string, string>): boolean {
     const before = out[out.length - 2];
@@ -988,15 +1007,12 @@ export class Translator {
     const typeOf = (side: readonly Node[]) => (intLiteral(side) ? literalType(BigInt((side[0] as Token).text)) : this.staticType(side));
     const product = productType(typeOf(left), typeOf(right));
     const leftSql = out[out.length - 1]!;
-    const rightSql = this.expr(right, aliases);
     if (product) {
-      out[out.length - 1] = `(CAST(${leftSql} AS ${product}) * CAST(${rightSql} AS ${product}))`;
+      out[out.length - 1] = `(CAST(${leftSql} AS ${product}) * CAST(${this.expr(right, aliases)} AS ${product}))`;
       return true;
     }
-    if (intLiteral(left) === intLiteral(right)) return false;
-    const widen = (side: readonly Node[], sql: string) => (intLiteral(side) ? sql : `cast_to_type(${sql}, ${sql} + CAST(0 AS BIGINT))`);
-    out[out.length - 1] = `(${widen(left, leftSql)} * ${widen(right, rightSql)})`;
-    return true;
+    // Unknown types keep DuckDB's product: widening to BIGINT would turn a UInt64 (count() of a subquery) Int128.
+    return false;
   }
 
   /** Start of the operand ending just before `end` (a name, literal or group with its calls, `.x`, `[i]`, `::T`). */
@@ -1066,6 +1082,16 @@ export class Translator {
     if (params) throw unsupported(`parametric function ${name.text}`, name);
     return translateScalarCall(this, name, argNodes, aliases);
   }
+}
+
+/** Select items named with `AS`, by name. */
+function selectAliases(select: readonly Node[]): Map<string, Node[]> {
+  const named = new Map<string, Node[]>();
+  for (const item of splitCommas(select)) {
+    const n = item.length;
+    if (n >= 3 && isWord(item[n - 2], 'AS') && (item[n - 1]!.kind === 'word' || item[n - 1]!.kind === 'quoted')) named.set((item[n - 1] as Token).text, item.slice(0, n - 2));
+  }
+  return named;
 }
 
 /** For `ON l.a = r.b AND ...`: the column of source `alias` in each equality (null where it is not one). */

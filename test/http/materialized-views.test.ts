@@ -151,6 +151,27 @@ function pageViews(from: number, n: number): Record<string, string | number>[] {
 
 const ndjson = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n');
 
+/** Runs `fn` against a server over a new project made of `files` (path → text), then removes both. */
+async function withProject(files: Record<string, string>, fn: (srv: TestServer, dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'duckbird-mv-'));
+  try {
+    for (const [f, text] of Object.entries(files)) {
+      await mkdir(join(dir, f, '..'), { recursive: true });
+      await writeFile(join(dir, f), text);
+    }
+    const srv = await startTestServer({ project: dir, fixtures: false });
+    try {
+      await fn(srv, dir);
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const PATH_HITS = 'SCHEMA >\n    `pathname` String,\n    `hits` UInt64\n';
+
 describe('materialized views', () => {
   let dir: string;
   let srv: TestServer;
@@ -321,101 +342,72 @@ describe('materialized views that do not fit their target', () => {
     ],
   ];
   it.each(cases)('refuses %s at load with file:line', async (_name, select, message) => {
-    const dir = await mkdtemp(join(tmpdir(), 'duckbird-mv-bad-'));
-    try {
-      await mkdir(join(dir, 'datasources'));
-      await mkdir(join(dir, 'materializations'));
-      await writeFile(join(dir, 'datasources/page_views.datasource'), FILES['datasources/page_views.datasource']!);
-      await writeFile(join(dir, 'datasources/path_hits.datasource'), 'SCHEMA >\n    `pathname` String,\n    `hits` UInt64\n');
-      await writeFile(join(dir, 'materializations/bad.pipe'), `NODE bad\nSQL >\n    ${select}\n\nTYPE materialized\nDATASOURCE path_hits\n`);
-      const srv = await startTestServer({ project: dir, fixtures: false });
-      try {
-        expect(srv.app.warnings.map((w) => w.replace(dir + '/', ''))).toEqual([message]);
-        // The source still takes rows; the refused view does not run.
-        const r = await fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, { method: 'POST', body: ndjson(pageViews(0, 3)) });
-        expect(await r.json()).toEqual({ successful_rows: 3, quarantined_rows: 0 });
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const files = {
+      'datasources/page_views.datasource': FILES['datasources/page_views.datasource']!,
+      'datasources/path_hits.datasource': PATH_HITS,
+      'materializations/bad.pipe': `NODE bad\nSQL >\n    ${select}\n\nTYPE materialized\nDATASOURCE path_hits\n`,
+    };
+    await withProject(files, async (srv, dir) => {
+      expect(srv.app.warnings.map((w) => w.replace(dir + '/', ''))).toEqual([message]);
+      // The source still takes rows; the refused view does not run.
+      const r = await fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, { method: 'POST', body: ndjson(pageViews(0, 3)) });
+      expect(await r.json()).toEqual({ successful_rows: 3, quarantined_rows: 0 });
+    });
   });
 });
 
 describe('a view that fails on appended rows', () => {
   it('undoes the whole append and answers 503 as spec §2.3 says when nothing was ingested', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'duckbird-mv-fail-'));
-    try {
-      await mkdir(join(dir, 'datasources'));
-      await mkdir(join(dir, 'materializations'));
-      await writeFile(join(dir, 'datasources/page_views.datasource'), FILES['datasources/page_views.datasource']!);
-      await writeFile(join(dir, 'datasources/path_hits.datasource'), 'SCHEMA >\n    `pathname` String,\n    `hits` UInt64\n');
-      await writeFile(
-        join(dir, 'materializations/numeric.pipe'),
-        'NODE numeric\nSQL >\n    SELECT pathname, toUInt64(pathname) AS hits FROM page_views\n\nTYPE materialized\nDATASOURCE path_hits\n',
-      );
-      const srv = await startTestServer({ project: dir, fixtures: false });
-      try {
-        const post = (pathname: string) =>
-          fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, {
-            method: 'POST',
-            body: JSON.stringify({ timestamp: '2024-01-01 00:00:00', session_id: 'a', pathname, duration: 1 }),
-          });
-        expect(await (await post('7')).json()).toEqual({ successful_rows: 1, quarantined_rows: 0 });
-        const bad = await post('/x');
-        expect(bad.status).toBe(503);
-        expect(await bad.text()).toMatch(/^Materialized view numeric failed, no data ingested: .*\/x/);
-        const count = async (t: string) => {
-          const r = await fetch(`${srv.url}/v0/sql?q=${encodeURIComponent(`SELECT count() AS n FROM ${t} FORMAT JSON`)}&token=${srv.token}`);
-          return ((await r.json()) as { data: { n: number }[] }).data[0]!.n;
-        };
-        expect([await count('page_views'), await count('path_hits')]).toEqual([1, 1]);
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const files = {
+      'datasources/page_views.datasource': FILES['datasources/page_views.datasource']!,
+      'datasources/path_hits.datasource': PATH_HITS,
+      'materializations/numeric.pipe': 'NODE numeric\nSQL >\n    SELECT pathname, toUInt64(pathname) AS hits FROM page_views\n\nTYPE materialized\nDATASOURCE path_hits\n',
+    };
+    await withProject(files, async (srv) => {
+      const post = (pathname: string) =>
+        fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, {
+          method: 'POST',
+          body: JSON.stringify({ timestamp: '2024-01-01 00:00:00', session_id: 'a', pathname, duration: 1 }),
+        });
+      expect(await (await post('7')).json()).toEqual({ successful_rows: 1, quarantined_rows: 0 });
+      const bad = await post('/x');
+      expect(bad.status).toBe(503);
+      expect(await bad.text()).toMatch(/^Materialized view numeric failed, no data ingested: .*\/x/);
+      const count = async (t: string) => {
+        const r = await fetch(`${srv.url}/v0/sql?q=${encodeURIComponent(`SELECT count() AS n FROM ${t} FORMAT JSON`)}&token=${srv.token}`);
+        return ((await r.json()) as { data: { n: number }[] }).data[0]!.n;
+      };
+      expect([await count('page_views'), await count('path_hits')]).toEqual([1, 1]);
+    });
   });
 });
 
 describe('views and hot reload', () => {
   it('populates a view added while running, and reports a broken one with file:line', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'duckbird-mv-reload-'));
-    try {
-      await mkdir(join(dir, 'datasources'));
-      await writeFile(join(dir, 'datasources/page_views.datasource'), FILES['datasources/page_views.datasource']!);
-      const srv = await startTestServer({ project: dir, fixtures: false });
-      try {
-        const sql = async (q: string) => {
-          const r = await fetch(`${srv.url}/v0/sql?q=${encodeURIComponent(`${q} FORMAT JSON`)}&token=${srv.token}`);
-          return ((await r.json()) as { data: unknown[] }).data;
-        };
-        const post = (rows: object[]) => fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, { method: 'POST', body: ndjson(rows) });
-        await post(pageViews(0, 20));
-        await mkdir(join(dir, 'materializations'));
-        await writeFile(join(dir, 'datasources/path_hits.datasource'), 'SCHEMA >\n    `pathname` String,\n    `hits` UInt64\n\nENGINE SummingMergeTree\nENGINE_SORTING_KEY pathname\n');
-        await writeFile(join(dir, 'materializations/paths.pipe'), 'NODE paths\nSQL >\n    SELECT pathname, count() AS hits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n');
-        expect((await reloadProject(srv.app, dir, {})).errors).toEqual([]);
-        await post(pageViews(20, 10));
-        const direct = await sql('SELECT pathname, count() AS hits FROM page_views GROUP BY pathname ORDER BY pathname');
-        expect(await sql('SELECT pathname, sum(hits) AS hits FROM path_hits GROUP BY pathname ORDER BY pathname')).toEqual(direct);
-        await writeFile(join(dir, 'materializations/paths.pipe'), 'NODE paths\nSQL >\n    SELECT pathname, count() AS visits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n');
-        const errors = (await reloadProject(srv.app, dir, {})).errors.map((e) => e.replace(`${dir}/`, ''));
-        expect(errors).toEqual(["materializations/paths.pipe:3: materialized view paths: columns 'visits' are not in the target data source path_hits"]);
-        // The last good version keeps running; fixed again, the view is not populated a second time.
-        await post(pageViews(30, 10));
-        await writeFile(join(dir, 'materializations/paths.pipe'), 'NODE paths\nSQL >\n    SELECT pathname, count() AS hits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n');
-        expect((await reloadProject(srv.app, dir, {})).errors).toEqual([]);
-        expect(await sql('SELECT pathname, sum(hits) AS hits FROM path_hits GROUP BY pathname ORDER BY pathname')).toEqual(
-          await sql('SELECT pathname, count() AS hits FROM page_views GROUP BY pathname ORDER BY pathname'),
-        );
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await withProject({ 'datasources/page_views.datasource': FILES['datasources/page_views.datasource']! }, async (srv, dir) => {
+      const sql = async (q: string) => {
+        const r = await fetch(`${srv.url}/v0/sql?q=${encodeURIComponent(`${q} FORMAT JSON`)}&token=${srv.token}`);
+        return ((await r.json()) as { data: unknown[] }).data;
+      };
+      const post = (rows: object[]) => fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, { method: 'POST', body: ndjson(rows) });
+      await post(pageViews(0, 20));
+      await mkdir(join(dir, 'materializations'));
+      await writeFile(join(dir, 'datasources/path_hits.datasource'), 'SCHEMA >\n    `pathname` String,\n    `hits` UInt64\n\nENGINE SummingMergeTree\nENGINE_SORTING_KEY pathname\n');
+      await writeFile(join(dir, 'materializations/paths.pipe'), 'NODE paths\nSQL >\n    SELECT pathname, count() AS hits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n');
+      expect((await reloadProject(srv.app, dir, {})).errors).toEqual([]);
+      await post(pageViews(20, 10));
+      const direct = await sql('SELECT pathname, count() AS hits FROM page_views GROUP BY pathname ORDER BY pathname');
+      expect(await sql('SELECT pathname, sum(hits) AS hits FROM path_hits GROUP BY pathname ORDER BY pathname')).toEqual(direct);
+      await writeFile(join(dir, 'materializations/paths.pipe'), 'NODE paths\nSQL >\n    SELECT pathname, count() AS visits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n');
+      const errors = (await reloadProject(srv.app, dir, {})).errors.map((e) => e.replace(`${dir}/`, ''));
+      expect(errors).toEqual(["materializations/paths.pipe:3: materialized view paths: columns 'visits' are not in the target data source path_hits"]);
+      // The last good version keeps running; fixed again, the view is not populated a second time.
+      await post(pageViews(30, 10));
+      await writeFile(join(dir, 'materializations/paths.pipe'), 'NODE paths\nSQL >\n    SELECT pathname, count() AS hits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n');
+      expect((await reloadProject(srv.app, dir, {})).errors).toEqual([]);
+      expect(await sql('SELECT pathname, sum(hits) AS hits FROM path_hits GROUP BY pathname ORDER BY pathname')).toEqual(
+        await sql('SELECT pathname, count() AS hits FROM page_views GROUP BY pathname ORDER BY pathname'),
+      );
+    });
   });
 });

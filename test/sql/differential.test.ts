@@ -57,7 +57,8 @@ const CASES: readonly string[] = [
   "SELECT station_id FROM charging_sessions GROUP BY station_id HAVING count() > 1 ORDER BY station_id",
   "SELECT * FROM (SELECT n > 0 AS flag, session_id FROM charging_sessions) WHERE flag ORDER BY session_id",
   "SELECT session_id FROM charging_sessions WHERE location ILIKE '%STREET' ORDER BY session_id",
-  "SELECT user_id FROM charging_sessions UNION DISTINCT SELECT user_id FROM charging_sessions ORDER BY user_id",
+  // ORDER BY binds to the last SELECT of a UNION in ClickHouse: order the union's rows outside it.
+  "SELECT * FROM (SELECT user_id FROM charging_sessions UNION DISTINCT SELECT user_id FROM charging_sessions) ORDER BY user_id",
   "SELECT session_id, round(energy_consumed * 1.1, 1) AS r, round(n / 4, 0) AS q FROM charging_sessions ORDER BY session_id",
   "SELECT sumIf(n, n > 0) AS a, countIf(n > 0) AS b, uniqIf(user_id, n > 0) AS c, avgIf(n, n > 0) AS d, minIf(n, n > 0) AS e, maxIf(start_time, n > 0) AS f FROM charging_sessions",
   "SELECT argMaxIf(session_id, n, n < 5) AS a, groupArrayIf(session_id, n > 0) AS b FROM (SELECT * FROM charging_sessions ORDER BY session_id)",

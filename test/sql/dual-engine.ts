@@ -3,7 +3,7 @@
 import { Session } from 'chdb';
 import { ANY, DuckDBInstance, DuckDBScalarFunction, UBIGINT, type DuckDBConnection } from '@duckdb/node-api';
 import { cityHash64, cityHashArgOf } from '../../src/sql/city-hash.ts';
-import { translateSql } from '../../src/sql/translate-sql.ts';
+import { translateSql, translateSqlWithTotals } from '../../src/sql/translate-sql.ts';
 import { FUNCTION_LIBRARY } from '../../src/sql/function-library.ts';
 import { clickhouseType, duckdbType, unwrapType } from '../../src/sql/types.ts';
 
@@ -28,7 +28,10 @@ const lit = (v: Value): string =>
   Array.isArray(v) ? `[${v.map(lit).join(', ')}]` : typeof v === 'number' ? String(v) : `'${v.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 
 export interface DualEngine {
-  run(sql: string): Promise<{ expected: Outcome; actual: Outcome; translated: string }>;
+  /** `opts.columnTypes`: pass the fixture's declared column types to the translator, as the service can. */
+  run(sql: string, opts?: { columnTypes?: boolean }): Promise<{ expected: Outcome; actual: Outcome; translated: string }>;
+  /** A `WITH TOTALS` query: ClickHouse's rows and `totals` row, and DuckDB's from translateSqlWithTotals. */
+  runWithTotals(sql: string): Promise<{ expected: Outcome & { totals: unknown[] }; actual: Outcome & { totals: unknown[] } }>;
   close(): void;
 }
 export interface Outcome {
@@ -141,15 +144,32 @@ export async function openDualEngine(): Promise<DualEngine> {
   registerCityHash64(duck);
   await duck.run(`CREATE TABLE charging_sessions (${SCHEMA.map(([n, t]) => `"${n}" ${duckdbType(t)}`).join(', ')})`);
   await duck.run(`INSERT INTO charging_sessions VALUES ${ROWS.map((r) => `(${r.map((v) => lit(v).replaceAll('\\\\', '\\')).join(', ')})`).join(', ')}`);
+  const duckOutcome = async (sql: string): Promise<Outcome> => {
+    const r = await duck.runAndReadAll(sql);
+    return {
+      names: r.columnNames(),
+      types: r.columnTypes().map((t) => comparableType(clickhouseType(String(t)))),
+      rows: r.getRows().map((row) => row.map((v, i) => normaliseDuckdb(v, String(r.columnTypes()[i])))),
+    };
+  };
   return {
-    async run(sql: string) {
+    async runWithTotals(sql: string) {
+      const raw = JSON.parse(ch.query(sql, 'JSONCompact')) as { meta: { name: string; type: string }[]; data: unknown[][]; totals: unknown[] };
+      const norm = (r: unknown[]) => r.map((v, i) => normaliseClickhouse(v, raw.meta[i]!.type));
+      const expected = { names: raw.meta.map((m) => m.name), types: raw.meta.map((m) => comparableType(m.type)), rows: raw.data.map(norm), totals: norm(raw.totals) };
+      const t = translateSqlWithTotals(sql);
+      const rows = await duckOutcome(t.sql);
+      const totals = t.totals === null ? { rows: [[]] } : await duckOutcome(t.totals);
+      return { expected, actual: { ...rows, totals: totals.rows[0] ?? [] } };
+    },
+    async run(sql: string, opts: { columnTypes?: boolean } = {}) {
       const raw = JSON.parse(ch.query(sql, 'JSONCompact')) as { meta: { name: string; type: string }[]; data: unknown[][] };
       const expected = {
         names: raw.meta.map((m) => m.name),
         types: raw.meta.map((m) => comparableType(m.type)),
         rows: raw.data.map((r) => r.map((v, i) => normaliseClickhouse(v, raw.meta[i]!.type))),
       };
-      const translated = translateSql(sql);
+      const translated = translateSql(sql, opts.columnTypes ? { columnTypes: new Map<string, string>(SCHEMA) } : {});
       const r = await duck.runAndReadAll(translated);
       const actual = {
         names: r.columnNames(),
