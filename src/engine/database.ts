@@ -113,6 +113,29 @@ export class Database {
     }
   }
 
+  /**
+   * Creates catalog objects (the function library's macros) once: they live in the shared in-memory catalog, so
+   * every pooled connection sees them. One multi-statement call, because each statement sent on its own costs a
+   * round trip through DuckDB's task queue (~210 statements: most of the library's start-up cost).
+   */
+  async installLibrary(statements: readonly string[]): Promise<void> {
+    if (statements.length) await this.run(statements.map((s) => `${s};`).join('\n'));
+  }
+
+  /**
+   * Drops `sql`'s prepared statement from every pooled connection, for statements that will not run again (the
+   * ingest path's statements name a buffer table that a flush replaces). Only for statements no one is running.
+   */
+  forgetPrepared(sql: string): void {
+    for (const c of this.pool) {
+      const cache = prepared.get(c);
+      const stmt = cache?.get(sql);
+      if (!stmt) continue;
+      cache!.delete(sql);
+      stmt.destroySync();
+    }
+  }
+
   /** Runs the same statement on every pooled connection (session settings, temp macros). */
   async runOnEach(sql: string): Promise<void> {
     for (const c of this.pool) await c.run(sql);
@@ -172,6 +195,13 @@ export class Session {
     const stmt = await preparedFor(this.connection, sql);
     stmt.bind(params as never);
     await stmt.run();
+  }
+
+  /** Runs a statement prepared once per connection (like `run` with params); returns the rows it changed. */
+  async runCount(sql: string, params: Params): Promise<number> {
+    const stmt = await preparedFor(this.connection, sql);
+    stmt.bind(params as never);
+    return (await stmt.run()).rowsChanged;
   }
 
   async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {

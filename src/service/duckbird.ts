@@ -80,7 +80,8 @@ export class Duckbird {
     const tokens = await TokenStore.open(dataDir, token, project);
     const db = await Database.open();
     try {
-      for (const stmt of FUNCTION_LIBRARY) await db.runOnEach(stmt);
+      // Macros are catalog objects shared by every pooled connection: created once (database.ts).
+      await db.installLibrary(FUNCTION_LIBRARY);
       // ClickHouse's cityHash64 loops over 64-byte blocks: a JavaScript function, bit-exact with ClickHouse.
       db.registerFunction('cityHash64', 'UBIGINT', (args) => cityHash64(...args.map((a) => cityHashArgOf(a.value, a.type))));
       const views = viewDefinitions(renderContextOf(config, env, project, {}));

@@ -76,6 +76,16 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   // Dates and times (the engine runs DuckDB with TimeZone=UTC, ClickHouse's server zone in Tinybird). DateTime is
   // a TIMESTAMP holding whole seconds (types.ts): whatever makes one truncates (ClickHouse truncates, where a cast
   // to TIMESTAMP_S would round).
+  // Time zones (time-zones.ts): a DateTime in zone z is the naive wall clock of z. ch_wall gives it for a UTC
+  // DateTime, ch_wall_of also takes a Date or a string, which already are wall clocks. ch_instant goes back: ICU
+  // reads a wall-clock time that occurs twice (clocks going back) as the later instant and one that never occurs
+  // (clocks going forward) with the offset before the change; ClickHouse takes the earlier instant, and an hour
+  // earlier for a skipped time (measured with chdb: Europe/Madrid '2024-10-27 02:30:00' and '2024-03-31 02:30:00'
+  // are both 00:30 UTC).
+  `CREATE OR REPLACE MACRO ch_wall(t, z) AS cast_to_type(timezone(z, timezone('UTC', CAST(t AS TIMESTAMP))), t)`,
+  `CREATE OR REPLACE MACRO ch_wall_of(t, z) AS CASE WHEN typeof(t) IN ('DATE', 'VARCHAR') THEN CAST(t AS TIMESTAMP) ELSE timezone(z, timezone('UTC', CAST(t AS TIMESTAMP))) END`,
+  `CREATE OR REPLACE MACRO ch_icu_instant(w, z) AS timezone('UTC', timezone(z, CAST(w AS TIMESTAMP)))`,
+  `CREATE OR REPLACE MACRO ch_instant(w, z) AS cast_to_type(CASE WHEN ch_wall(ch_icu_instant(w, z) - INTERVAL 1 HOUR, z) = w OR ch_wall(ch_icu_instant(w, z), z) <> w THEN ch_icu_instant(w, z) - INTERVAL 1 HOUR ELSE ch_icu_instant(w, z) END, w)`,
   `CREATE OR REPLACE MACRO now() AS date_trunc('second', CAST(current_timestamp AS TIMESTAMP))`,
   `CREATE OR REPLACE MACRO now64() AS CAST(current_timestamp AS TIMESTAMP_MS)`,
   `CREATE OR REPLACE MACRO today() AS current_date`,

@@ -1,5 +1,5 @@
 // Scalar calls whose shape a DuckDB macro cannot express: variadics, lambdas first, type arguments,
-// time-zone arguments, literal format strings. Everything else is passed through to the macros of
+// time-zone arguments (zoned-calls.ts), literal format strings. Everything else is passed through to the macros of
 // function-library.ts (DuckDB resolves function names case-insensitively).
 import type { Token } from './tokenize.ts';
 import { duckdbString } from './tokenize.ts';
@@ -9,19 +9,7 @@ import { namedStruct } from './tokenize.ts';
 import { datetime64Type, duckdbType } from './types.ts';
 import { unsupported } from './unsupported.ts';
 import { WEEK_UNITS } from './function-library.ts';
-
-/** Index of the optional time-zone argument of ClickHouse date functions. */
-const TZ_ARG: Record<string, number> = {
-  toDateTime: 1, toDateTime64: 2, toDate: 1, toStartOfDay: 1, toStartOfHour: 1, toStartOfMinute: 1,
-  toStartOfFiveMinutes: 1, toStartOfFifteenMinutes: 1, toStartOfTenMinutes: 1, toStartOfMonth: 1,
-  toStartOfQuarter: 1, toStartOfYear: 1, toStartOfWeek: 2, toMonday: 1, toStartOfInterval: 2, toYYYYMM: 1,
-  toYYYYMMDD: 1, toYear: 1, toMonth: 1, toHour: 1, toMinute: 1, toSecond: 1, toDayOfWeek: 2, toDayOfMonth: 1,
-  formatDateTime: 2, toUnixTimestamp: 1, parseDateTimeBestEffort: 1, parseDateTimeBestEffortOrNull: 1,
-  parseDateTimeBestEffortOrZero: 1, now: 0, today: 0, dateDiff: 3, date_diff: 3, toTimezone: 1, toTimeZone: 1,
-  toRelativeDayNum: 1, toRelativeHourNum: 1, toRelativeMinuteNum: 1, toRelativeMonthNum: 1, toRelativeWeekNum: 1,
-  toRelativeYearNum: 1, toRelativeSecondNum: 1,
-};
-const UTC = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Universal', 'Zulu', 'UCT']);
+import { translateZonedCall } from './zoned-calls.ts';
 
 const LAMBDA_FUNCTIONS: Record<string, (arr: string, f: string) => string> = {
   arrayMap: (a, f) => `list_transform(${a}, ${f})`,
@@ -90,13 +78,9 @@ function isLambda(nodes: readonly Node[]): boolean {
 
 export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[][], aliases: ReadonlyMap<string, string>): string {
   const fn = name.text;
-  const tz = TZ_ARG[fn];
-  if (tz !== undefined && argNodes.length > tz) {
-    const t = argNodes[tz]!;
-    if (t.length !== 1 || t[0]!.kind !== 'string') throw unsupported(`${fn} with a computed time zone`, t[0] ?? name);
-    if (!UTC.has((t[0] as Token).text)) throw unsupported(`time zone '${(t[0] as Token).text}'`, t[0]);
-    argNodes = argNodes.slice(0, tz);
-  }
+  const zoned = translateZonedCall(tr, name, argNodes, aliases);
+  if (typeof zoned === 'string') return zoned;
+  if (zoned !== null) ({ argNodes, aliases } = zoned);
   const lower = fn.toLowerCase();
   if (lower === 'cast' || lower === 'try_cast') {
     const inner = argNodes.length === 1 ? argNodes[0]! : null;
@@ -223,9 +207,6 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
     }
     case 'arrayJoin':
       return `unnest(${args().join(', ')})`;
-    case 'toTimezone':
-    case 'toTimeZone':
-      return `(${args()[0]})`;
     case 'toDateTime64': {
       const p = argNodes[1];
       if (!p || p.length !== 1 || p[0]!.kind !== 'number') throw unsupported('toDateTime64 without a literal precision', name);

@@ -3,6 +3,7 @@
 // an aggregate over nothing answers NULL or the type's default.
 import type { Token } from './tokenize.ts';
 import { isBooleanExpr, isGroup, isOp, isWord, sourceText, splitCommas, type Node } from './token-tree.ts';
+import { zoneOfType } from './time-zones.ts';
 
 /** Result types of functions whose type does not depend on their arguments' (ClickHouse docs, checked with chdb). */
 const FIXED: Record<string, string> = {
@@ -19,6 +20,33 @@ const FIXED: Record<string, string> = {
 };
 
 /**
+ * Functions whose DateTime result is shown in the zone of their time-zone argument (at this index), or else in
+ * their first argument's (checked with chdb: toStartOfHour(toTimezone(t, 'Asia/Kolkata')) is
+ * DateTime('Asia/Kolkata')). The translator keeps such values as that zone's wall clock (time-zones.ts).
+ */
+const ZONED_RESULT: Record<string, number> = {
+  toTimezone: 1, toTimeZone: 1, toDateTime: 1, toDateTime64: 2, toStartOfDay: 1, toStartOfHour: 1, toStartOfMinute: 1,
+  toStartOfFiveMinutes: 1, toStartOfTenMinutes: 1, toStartOfFifteenMinutes: 1, toStartOfSecond: 1, toStartOfInterval: 2,
+  now: 0, parseDateTimeBestEffort: 1, parseDateTimeBestEffortOrNull: 1, parseDateTimeBestEffortOrZero: 1,
+};
+
+function zonedResultType(name: string, args: readonly Node[][], columnTypes: ReadonlyMap<string, string> | undefined): string | null {
+  const at = Object.hasOwn(ZONED_RESULT, name) ? ZONED_RESULT[name]! : undefined;
+  if (at === undefined) return null;
+  const tz = args[at];
+  const argType = args[0] && at > 0 ? staticType(args[0], columnTypes) : null;
+  let zone: string | null = null;
+  if (tz?.length === 1 && tz[0]!.kind === 'string') zone = (tz[0] as Token).text;
+  else if (tz === undefined && argType !== null) zone = zoneOfType(argType);
+  if (zone === null || zone === '') return null;
+  if (name === 'toStartOfInterval' && !/^(INTERVAL\b.*\b(SECOND|MINUTE|HOUR|DAY)S?|toInterval(Second|Minute|Hour|Day)\b.*)$/i.test(sourceText(args[1] ?? [])))
+    return null;
+  const precision = name === 'toDateTime64' ? sourceText(args[1] ?? []) : /^DateTime64\((\d+)/.exec(argType ?? '')?.[1];
+  const keeps64 = name === 'toDateTime64' || ['toTimezone', 'toTimeZone', 'toStartOfSecond'].includes(name);
+  return keeps64 && precision ? `DateTime64(${precision}, '${zone}')` : `DateTime('${zone}')`;
+}
+
+/**
  * The ClickHouse type of `nodes`, or null where it cannot be known statically. `columnTypes` maps column names
  * (bare, or the part after `alias.`) to their declared types.
  */
@@ -33,6 +61,12 @@ export function staticType(nodes: readonly Node[], columnTypes: ReadonlyMap<stri
   if (cast > 0 && cast === nodes.length - 2 && isWord(nodes[cast + 1])) return (nodes[cast + 1] as Token).text;
   if (cast > 0 && cast === nodes.length - 3 && isWord(nodes[cast + 1]) && isGroup(nodes[cast + 2], '(')) return sourceText(nodes.slice(cast + 1));
   if (isBooleanExpr(nodes)) return 'UInt8';
+  // `t ± INTERVAL ...` keeps a DateTime's type (and zone).
+  const shift = nodes.findIndex((x, k) => k > 0 && isOp(x, '+', '-') && (isWord(nodes[k + 1], 'INTERVAL') || (isWord(nodes[k + 1]) && /^toInterval/i.test((nodes[k + 1] as Token).text))));
+  if (shift > 0) {
+    const left = staticType(nodes.slice(0, shift), columnTypes);
+    if (left !== null && /^DateTime/.test(left)) return left;
+  }
   // A window call has its function's type.
   if (nodes.length === 4 && isWord(nodes[2], 'OVER')) return staticType(nodes.slice(0, 2), columnTypes);
   if (nodes.length !== 2 || !isWord(n) || !isGroup(nodes[1], '(')) return null;
@@ -51,6 +85,8 @@ export function staticType(nodes: readonly Node[], columnTypes: ReadonlyMap<stri
     const t = sumType(arg);
     return t === null ? null : ({ UBIGINT: 'UInt64', BIGINT: 'Int64', DOUBLE: 'Float64' } as Record<string, string>)[t]!;
   }
+  const zoned = zonedResultType(name, args, columnTypes);
+  if (zoned !== null) return zoned;
   const conv = /^to(U?Int(?:8|16|32|64|128|256)|Float(?:32|64))(OrZero|OrNull|OrDefault)?$/.exec(name);
   if (conv) return conv[2] === 'OrNull' ? `Nullable(${conv[1]})` : conv[1]!;
   if (name === 'nullIf') return `Nullable(${(args[0] && staticType(args[0], columnTypes)) ?? '?'})`;

@@ -23,6 +23,8 @@ import { unsupported } from './unsupported.ts';
 import { clickhouseColumnName, hasAlias } from './column-name.ts';
 import { withFill, type Fill } from './with-fill.ts';
 import { isNullableType, literalType, productType, staticType, sumType } from './static-type.ts';
+import { instantSql, wallClockSql, type TimeValue } from './time-zones.ts';
+import { timeValueIn, zonedNames, type ZonedNames } from './zoned-names.ts';
 
 
 const FORMATS_TAIL = (nodes: readonly Node[]): number => {
@@ -68,7 +70,9 @@ export function translateSql(sql: string, opts: TranslateOptions = {}): string {
   if (nodes.length === 0) throw new SqlError('Syntax error: empty query');
   if (!isWord(nodes[0], 'SELECT', 'WITH') && !isGroup(nodes[0], '('))
     throw unsupported(`statement ${firstToken(nodes[0]!).text}`, nodes[0]);
-  return new Translator(opts).query(nodes, new Map());
+  const tr = new Translator(opts);
+  tr.zones = zonedNames(nodes, opts.columnTypes);
+  return tr.query(nodes, new Map());
 }
 
 /**
@@ -92,8 +96,10 @@ export function translateSqlWithTotals(sql: string, opts: TranslateOptions = {})
   if (at === null) return { sql: translateSql(sql, opts), totals: null };
   const rows = new Translator(opts);
   rows.totals = { at, part: 'rows' };
+  rows.zones = zonedNames(nodes, opts.columnTypes);
   const totals = new Translator(opts);
   totals.totals = { at, part: 'totals' };
+  totals.zones = rows.zones;
   return { sql: rows.query(nodes, new Map()), totals: totals.query(nodes, new Map()) };
 }
 
@@ -175,6 +181,10 @@ interface Clause {
   readonly body: Node[];
 }
 
+const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=']);
+/** Words around a comparison's operands (it binds more loosely than arithmetic, more tightly than AND). */
+const COMPARISON_BOUNDS = ['AND', 'OR', 'NOT', 'WHEN', 'THEN', 'ELSE', 'END', 'CASE', 'AS', 'ASC', 'DESC', 'BETWEEN', 'IN', 'LIKE', 'ILIKE', 'IS'];
+
 /** Words that take a parenthesised operand but are not function calls. */
 const NOT_CALLS = new Set([
   'IN', 'EXISTS', 'AS', 'OVER', 'FILTER', 'VALUES', 'AND', 'OR', 'NOT', 'THEN', 'ELSE', 'WHEN', 'ON', 'USING',
@@ -183,10 +193,15 @@ const NOT_CALLS = new Set([
 ]);
 
 export class Translator {
-  constructor(private readonly opts: TranslateOptions = {}) {}
+  constructor(private readonly opts: TranslateOptions = {}) {
+    this.zones = zonedNames([], opts.columnTypes);
+  }
 
   /** The outermost SELECT's `WITH` of `WITH TOTALS`, and which part of its answer is being translated. */
   totals: { readonly at: Node; readonly part: 'rows' | 'totals' } | null = null;
+
+  /** The query's names bound to DateTimes of non-UTC zones (zoned-names.ts). */
+  zones: ZonedNames;
 
   private cteCounter = 0;
   /** GROUP BY keys of the SELECT being translated that ROLLUP/CUBE/GROUPING SETS aggregate over (source text). */
@@ -826,8 +841,18 @@ export class Translator {
       const last = out[out.length - 1];
       return last !== undefined && !/^(?:[-+*/%=<>!|,]+|AND|OR|NOT|IN|IS|LIKE|ILIKE|THEN|WHEN|ELSE|CASE|BETWEEN|SELECT|BY|ON|AS)$/i.test(last) && !last.endsWith('(');
     };
+    // Where each node's output starts, for rewriting a whole left operand.
+    const outAt: number[] = [];
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
+      outAt[i] = out.length;
+      if (n.kind === 'op' && COMPARISONS.has(n.text) && operandDone()) {
+        const end = this.zonedComparison(nodes, i, out, outAt, aliases);
+        if (end >= 0) {
+          i = end - 1;
+          continue;
+        }
+      }
       if (n.kind === 'group') {
         if (n.open.text === '{') {
           out.push(this.queryParam(n));
@@ -885,7 +910,14 @@ export class Translator {
           }
           const subDay = /^(HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?$/i.test(unit);
           const fn = `ch_${n.text === '+' ? 'plus' : 'minus'}${subDay ? '_time' : ''}`;
-          out[out.length - 1] = `${fn}(${out[out.length - 1]}, ${this.expr(nodes.slice(i + 1, end), aliases)})`;
+          const shifted = `${fn}(${out[out.length - 1]}, ${this.expr(nodes.slice(i + 1, end), aliases)})`;
+          // Hours and less move the instant in ClickHouse, days and more the calendar: a zoned wall clock
+          // goes through its instant for the former (time-zones.ts).
+          const from = this.operandStart(nodes, i);
+          const left = subDay && from >= 0 ? this.timeValue(nodes.slice(from, i)) : null;
+          if (left?.kind === 'ambiguous') throw unsupported(`${n.text} INTERVAL on ${left.name} (a name bound to DateTimes of different time zones)`, n);
+          const zone = left?.kind === 'datetime' ? left.zone : null;
+          out[out.length - 1] = zone === null ? shifted : wallClockSql(`${fn}(${instantSql(out[out.length - 1]!, zone)}, ${this.expr(nodes.slice(i + 1, end), aliases)})`, zone);
           i = end - 1;
         } else if (n.text === '*' && operandDone() && this.widenedProduct(nodes, i, out, aliases)) {
           i = this.operandEnd(nodes, i + 1) - 1;
@@ -1015,6 +1047,41 @@ export class Translator {
     return false;
   }
 
+  /**
+   * `a < b` where a side is a DateTime of a non-UTC zone and the other a DateTime of another zone: ClickHouse
+   * compares instants, so both sides become UTC (time-zones.ts). A string or a Date on the other side is read in
+   * the DateTime's zone, as the wall clock already is. Returns the end of the right operand, or -1 where nothing
+   * changes; `out` then ends with the rewritten comparison.
+   */
+  private zonedComparison(nodes: readonly Node[], i: number, out: string[], outAt: readonly number[], aliases: ReadonlyMap<string, string>): number {
+    const bound = (x: Node | undefined) => isWord(x, ...COMPARISON_BOUNDS) || isOp(x, ',', ...COMPARISONS);
+    let start = i;
+    while (start > 0 && !bound(nodes[start - 1])) start--;
+    let end = i + 1;
+    while (end < nodes.length && !bound(nodes[end])) end++;
+    const left = nodes.slice(start, i);
+    const right = nodes.slice(i + 1, end);
+    if (left.length === 0 || right.length === 0) return -1;
+    const sides = [this.timeValue(left), this.timeValue(right)] as const;
+    const zoned = sides.find((v) => (v.kind === 'datetime' && v.zone !== null) || v.kind === 'ambiguous');
+    if (zoned === undefined) return -1;
+    const [l, r] = sides;
+    if (l.kind === 'datetime' && r.kind === 'datetime' && l.zone === r.zone) return -1;
+    if (sides.some((v) => v.kind === 'string' || v.kind === 'date')) return -1;
+    const named = (v: TimeValue) =>
+      v.kind === 'datetime' ? `DateTime${v.zone === null ? '' : `('${v.zone}')`}`
+      : v.kind === 'ambiguous' ? v.name
+      : v.kind === 'number' ? 'a number'
+      : v.kind === 'unknown' ? 'an expression of unknown type'
+      : `a value of another type`;
+    if (l.kind === 'ambiguous' || r.kind === 'ambiguous')
+      throw unsupported(`comparison of ${named(zoned)} (a name bound to DateTimes of different time zones)`, nodes[i]);
+    if (l.kind !== 'datetime' || r.kind !== 'datetime') throw unsupported(`comparison of ${named(l)} with ${named(r)}`, nodes[i]);
+    const leftSql = joinSql(out.splice(outAt[start]!));
+    out.push(instantSql(leftSql, l.zone), (nodes[i] as Token).text === '==' ? '=' : (nodes[i] as Token).text, instantSql(this.expr(right, aliases), r.zone));
+    return end;
+  }
+
   /** Start of the operand ending just before `end` (a name, literal or group with its calls, `.x`, `[i]`, `::T`). */
   private operandStart(nodes: readonly Node[], end: number): number {
     let j = end - 1;
@@ -1067,6 +1134,11 @@ export class Translator {
     } catch {
       throw unsupported(`type ${text}`, at);
     }
+  }
+
+  /** What an expression is as far as time zones go: a DateTime's zone, a Date, a string... (time-zones.ts). */
+  timeValue(nodes: readonly Node[]): TimeValue {
+    return timeValueIn(nodes, this.zones);
   }
 
   /** The ClickHouse type of an expression where the SQL and the declared column types tell it. */

@@ -766,6 +766,38 @@ export interface ConversionPlan {
   /** One row: [rows accepted, rows quarantined, rows pending] (BIGINTs). */
   readonly counts: string;
   readonly slow: readonly string[];
+  /**
+   * Inserts the batch (body bound as `$1`, as for `fast`) straight into `into` (a table with exactly the data
+   * source's columns, in order), with no conversion table in between, when every line is one the fast path
+   * accepts; the first line it does not accept fails the statement with `DIRECT_MISS` (run it in a transaction
+   * and roll back, then convert the batch with the other statements). It changes one row per non-blank line, the
+   * rows `countNdjsonRows` counts.
+   */
+  readonly direct: (into: string) => string;
+}
+
+/** Text of the error a `direct` statement fails with when a line needs the full conversion. */
+export const DIRECT_MISS = 'duckbird: a line needs the full row conversion';
+
+/**
+ * The rows the conversion makes of `body` split at newlines (`linesOf` and NDJSON_PARAM_SOURCE): every line but the
+ * blank ones (empty or spaces and tabs, after dropping trailing CRs and leading BOMs). Lines that start with `{`
+ * (nearly all) are counted without looking further.
+ */
+export function countNdjsonRows(body: string): number {
+  let n = 0;
+  for (let start = 0; start < body.length; ) {
+    let end = body.indexOf('\n', start);
+    if (end === -1) end = body.length;
+    if (body.charCodeAt(start) === 0x7b || !blankLine(body.slice(start, end))) n++;
+    start = end + 1;
+  }
+  return n;
+}
+
+function blankLine(line: string): boolean {
+  const l = line.endsWith('\r') || line.startsWith('\ufeff') ? line.replace(/\r+$/, '').replace(/^\ufeff+/, '') : line;
+  return /^[ \t]*$/.test(l);
 }
 
 /**
@@ -821,6 +853,9 @@ export function planNdjsonConversion(
     plans.map(() => `, NULL`).join('') +
     `, __n, CASE WHEN NOT __ok THEN __line END FROM (${accepted})`;
   const pendingSource = `(SELECT __pending AS __line, __n FROM ${into} WHERE __pending IS NOT NULL)`;
+  const direct = (target: string) =>
+    `INSERT INTO ${target} SELECT ${plans.map((p) => outputs[p.i]).join(', ')} FROM (${accepted}) ` +
+    `WHERE CASE WHEN __ok THEN true ELSE error(${lit(DIRECT_MISS)}) END`;
   return {
     table,
     create,
@@ -833,6 +868,7 @@ export function planNdjsonConversion(
       `INSERT INTO ${into} SELECT *, NULL FROM (${buildNdjsonConversion(columns, pendingSource, opts)})`,
       `DELETE FROM ${into} WHERE __pending IS NOT NULL`,
     ],
+    direct,
   };
 }
 

@@ -173,16 +173,16 @@ export function typeDefault(chType: string): string {
   if (t.startsWith('Map(')) return cast('MAP {}');
   if (t.startsWith('SimpleAggregateFunction(')) return typeDefault(args('SimpleAggregateFunction(')[1] ?? 'String');
   if (t.startsWith('Tuple(')) {
-    const items = args('Tuple(').map((a) => /^(?:`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)\s+(.+)$/s.exec(a)?.[1] ?? a);
-    // A named element's type follows its name; an unnamed one is the type itself.
-    return cast(`ROW(${items.map((i) => typeDefault(isTypeName(i) ? i : i.replace(/^\S+\s+/, ''))).join(', ')})`);
+    // `Tuple(a String, b Int32)` names its elements; `Tuple(String, Int32)` does not.
+    const items = args('Tuple(').map((a) => (isTypeName(a) ? a : a.replace(/^(?:`[^`]+`|\S+)\s+/, '')));
+    return cast(`ROW(${items.map(typeDefault).join(', ')})`);
   }
   // Enum8/16 default to their first value; String, FixedString, JSON and the rest to ''.
   const firstEnum = /^Enum(?:8|16)\(\s*'((?:[^'\\]|\\.)*)'/.exec(t);
   return cast(quoteLiteral(firstEnum ? firstEnum[1]! : ''));
 }
 
-const isTypeName = (s: string) => /^[A-Z][A-Za-z0-9]*(\(.*\))?$/s.test(s.trim());
+const isTypeName = (s: string) => /^[A-Z][A-Za-z0-9]*(\(.*\))?$/s.test(s);
 
 /** A cast to suggest in the FORWARD_QUERY hint: `toInt32(x)`, `toUUID(x)`..., else CAST(x AS T). */
 function suggestedCast(c: ColumnDef): string {
@@ -209,4 +209,43 @@ function columnLine(ds: DatasourceFile, column: string): number {
 function forwardQueryLine(ds: DatasourceFile): number {
   const at = ds.text.split('\n').findIndex((l) => /^FORWARD_QUERY\b/i.test(l));
   return at < 0 ? 1 : at + 1;
+}
+
+/** DuckDB types that come back from Parquet unchanged (storage.ts PARQUET_EXACT): a difference is a real change. */
+const ROUND_TRIPS = /^(VARCHAR|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DATE|TIMESTAMP|TIMESTAMP_NS|UUID)$/;
+
+/**
+ * When stored parts do not have the columns the datafile declares (it was edited while duckbird was stopped, or the
+ * process died between a migration and the swap of the project files), the SELECT rewriting them by name from
+ * `relation` (the parts as read from Parquet, `stored` their columns): a kept column is cast to its declared type, a
+ * new one takes its DEFAULT / NULL / type default. Null when the parts already fit. No FORWARD_QUERY applies here:
+ * the old datafile is gone, so this is the lenient by-name rewrite, and a cast that fails stops the start.
+ */
+export function reconcileSelect(
+  stored: readonly { name: string; type: string }[],
+  next: DatasourceFile,
+  translateExpr: (e: string) => string,
+  relation: string,
+): string | null {
+  const types = new Map(stored.map((c) => [c.name, c.type]));
+  const fits =
+    stored.length === next.columns.length &&
+    next.columns.every((c) => {
+      const had = types.get(c.name);
+      const want = duckdbType(c.type);
+      return had !== undefined && (had === want || !ROUND_TRIPS.test(had) || !ROUND_TRIPS.test(want));
+    });
+  if (fits) return null;
+  const exprs = next.columns.map((c) =>
+    types.has(c.name) ? `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}` : `${newColumnValue(c, translateExpr)} AS ${quoteIdent(c.name)}`,
+  );
+  return `SELECT ${exprs.join(', ')} FROM ${relation}`;
+}
+
+/** The same for the quarantine table: its columns by name, a missing one NULL. Null when the parts fit. */
+export function reconcileQuarantineSelect(stored: readonly { name: string; type: string }[], columns: readonly { name: string; type: string }[], relation: string): string | null {
+  const had = new Set(stored.map((c) => c.name));
+  if (stored.length === columns.length && columns.every((c) => had.has(c.name))) return null;
+  const exprs = columns.map((c) => (had.has(c.name) ? quoteIdent(c.name) : `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`));
+  return `SELECT ${exprs.join(', ')} FROM ${relation}`;
 }

@@ -38,7 +38,7 @@ import { DEFAULT_MERGE_POLICY, pickMerge, type MergePolicy } from './merge-polic
 import { engineRules, finalSelect, mergeSelect, NO_RULES, type EngineRules } from './merge-semantics.ts';
 import { csvConversion, parquetConversion, type ImportInput } from './import-conversion.ts';
 import { quarantineColumns } from './quarantine-schema.ts';
-import { buildNdjsonConversion, planNdjsonConversion, runNdjsonConversion, type ConversionPlan } from './row-conversion.ts';
+import { buildNdjsonConversion, countNdjsonRows, planNdjsonConversion, runNdjsonConversion, type ConversionPlan } from './row-conversion.ts';
 import {
   datasourceLayout,
   NO_PARTITION,
@@ -49,8 +49,18 @@ import {
   type TableLayout,
 } from './table-layout.ts';
 import { WriteAheadLog, type WalRecord } from './write-ahead-log.ts';
+import { isWriteFailure, WriteFailedError } from './write-failed-error.ts';
 import { translateSql } from '../sql/index.ts';
-import { badValueError, badValuesQuery, forwardSelect, planSchemaMigration, SchemaMigrationError, type MigrationPlan } from './schema-migration.ts';
+import {
+  badValueError,
+  badValuesQuery,
+  forwardSelect,
+  planSchemaMigration,
+  reconcileQuarantineSelect,
+  reconcileSelect,
+  SchemaMigrationError,
+  type MigrationPlan,
+} from './schema-migration.ts';
 import { cycleErrors, installView, ViewError, ViewFailedError, type InstalledView, type ViewDefinition } from './materialized-views.ts';
 
 export type { ImportInput, CsvDialect } from './import-conversion.ts';
@@ -80,6 +90,8 @@ export interface StorageOptions {
   readonly flushRows?: number;
   /** ... or the write-ahead log grew by this many bytes since the last flush. */
   readonly flushBytes?: number;
+  /** Parts holding rows whose ENGINE_TTL has passed are rewritten without them this often (ms); see `expireTtl`. */
+  readonly ttlIntervalMs?: number;
   readonly mergePolicy?: MergePolicy;
   /** ClickHouse expression → DuckDB expression, for DEFAULT expressions and the partition and sorting keys. */
   readonly translateExpr?: (expr: string) => string;
@@ -94,6 +106,7 @@ const DEFAULTS = {
   flushIntervalMs: 5000,
   flushRows: 200_000,
   flushBytes: 64 * 1024 * 1024,
+  ttlIntervalMs: 3_600_000,
 };
 
 /** Schema holding the buffer tables; the views live in `main` under the table names. */
@@ -121,6 +134,8 @@ const CSV_MAX_LINE_BYTES = 2_097_152;
  */
 const FILE_BATCH_CHARS = 64 * 1024;
 const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 16384';
+/** Batches of a data source that skip `appendDirect` after one of its batches needed the full conversion. */
+const DIRECT_SKIP_AFTER_MISS = 16;
 /** Bytes counted for a row a materialized view adds to a buffer (stats only; parts report their real size). */
 const ESTIMATED_ROW_BYTES = 64;
 
@@ -204,6 +219,7 @@ export class Storage {
   private readonly leases = new Map<number, number>();
   private retired: { file: string; retiredAt: number }[] = [];
   private merging: Promise<void> | null = null;
+  private expiring: Promise<void> | null = null;
   private mergeAgain = false;
   private closing = false;
   private closed = false;
@@ -214,6 +230,10 @@ export class Storage {
   private readonly knownDirs = new Set<string>();
   private queue: QueuedAppend[] = [];
   private batchFiles = 0;
+  /** Batches left to convert the full way before `appendDirect` is tried again, by data source. */
+  private readonly directSkips = new Map<string, number>();
+  /** The `direct` statement each plan last ran (prepared on the connections that ran it). */
+  private readonly directSql = new WeakMap<ConversionPlan, string>();
   /** Live materialized views, in the order they were defined. */
   private views: InstalledView[] = [];
   /** Views refused when the storage opened (`file:line: message`). */
@@ -231,6 +251,7 @@ export class Storage {
       flushIntervalMs: opts.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
       flushRows: opts.flushRows ?? DEFAULTS.flushRows,
       flushBytes: opts.flushBytes ?? DEFAULTS.flushBytes,
+      ttlIntervalMs: opts.ttlIntervalMs ?? DEFAULTS.ttlIntervalMs,
       mergePolicy: opts.mergePolicy ?? DEFAULT_MERGE_POLICY,
       log: opts.log ?? ((m) => console.error(m)),
     };
@@ -276,6 +297,7 @@ export class Storage {
       await storage.removeOrphans();
       await db.withConnection(async (s) => {
         await s.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL}`);
+        await storage.reconcileStoredSchemas(s);
         await storage.createBuffers(s, storage.gen);
         // Views bind against the tables (and a view may join other data sources while the log replays).
         await storage.swapViews(s);
@@ -583,8 +605,15 @@ export class Storage {
    * Throws SchemaMigrationError (with the datafile line) when the rows cannot follow the change.
    */
   async alterDatasource(next: DatasourceFile, opts: { dryRun?: boolean } = {}): Promise<{ rewritten: boolean; rows: number }> {
-    if (!this.sources.has(next.name)) throw new NotFoundError(`Data Source "${next.name}" does not exist`);
+    const current = this.sources.get(next.name);
+    if (!current) throw new NotFoundError(`Data Source "${next.name}" does not exist`);
     if (this.closing) throw new ClosedError();
+    // What the datafiles alone refuse (a type change without FORWARD_QUERY...) fails before any flush or lock.
+    try {
+      planSchemaMigration(current.ds, next, { translateExpr: this.translateExpr, translateSql: (sql) => translateSql(sql) });
+    } catch (e) {
+      throw migrationFailure(next, e);
+    }
     if (opts.dryRun) {
       const lease = this.beginRead();
       try {
@@ -636,6 +665,54 @@ export class Storage {
       });
     }
     return { select, plan };
+  }
+
+  /**
+   * At open: rewrites the parts of tables whose Parquet columns are not the declared ones (schema-migration.ts
+   * reconcileSelect says when and how), in one manifest swap before the log replays. A value that does not fit
+   * stops the start with the data source named, and leaves the data as it was.
+   */
+  private async reconcileStoredSchemas(s: Session): Promise<void> {
+    let manifest = this.manifest;
+    const written: PartInfo[] = [];
+    const retired: PartInfo[] = [];
+    try {
+      for (const source of this.sources.values()) {
+        for (const table of [source.table, source.quarantine]) {
+          const parts = tableState(manifest, table.name).parts;
+          if (!parts.length) continue;
+          const stored = (await s.query(`DESCRIBE SELECT * FROM ${parquetScan(this.dataDir, parts.slice(0, 1))}`)).rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+          const relation = parquetScan(this.dataDir, parts);
+          const select =
+            table.kind === 'datasource'
+              ? reconcileSelect(stored, source.ds, this.translateExpr, relation)
+              : reconcileQuarantineSelect(stored, table.columns, relation);
+          if (!select) continue;
+          let rewritten: PartInfo[];
+          try {
+            rewritten = await this.writeRelationParts(s, table, `(${select})`);
+          } catch (e) {
+            throw new Error(
+              `${source.ds.path}: the stored rows of ${table.name} have the columns ${stored.map((c) => c.name).join(', ')} and cannot be rewritten ` +
+                `for the datafile's: ${rephraseDuckdbError(errorText(e))}. Restore the previous datafile, or change the schema while duckbird ` +
+                'runs (hot reload or deploy), where a FORWARD_QUERY can say how',
+            );
+          }
+          written.push(...rewritten);
+          retired.push(...parts);
+          manifest = withTable({ ...manifest, nextPartId: this.nextPartId }, table.name, { ...tableState(manifest, table.name), parts: rewritten });
+          this.opts.log(`${source.ds.path}: the stored rows of ${table.name} were rewritten for the datafile's columns (they had ${stored.map((c) => c.name).join(', ')})`);
+        }
+      }
+      if (!retired.length) return;
+      await saveManifest(this.dataDir, manifest);
+      this.manifest = manifest;
+    } catch (e) {
+      for (const p of written) await removeFile(join(this.dataDir, p.file));
+      throw e;
+    }
+    this.retire(retired);
+    await this.collectRetired();
   }
 
   /** Rows of a table as a relation: its live parts (cast to its types) and its buffers. */
@@ -715,6 +792,7 @@ export class Storage {
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
     await this.merging;
+    await this.expiring;
     await this.writeLock.run(async () => undefined);
     try {
       await this.flush();
@@ -889,31 +967,39 @@ export class Storage {
   // --- ingest -------------------------------------------------------------------------------------------------
 
   /**
-   * Runs the row conversion of `bodies` (joined by newlines) into the plan's temp table, and counts good and
-   * quarantined rows per body: the conversion numbers the lines, and body i owns a known range of them.
+   * Calls `run` with the plan that reads `bodies` (joined by newlines) and the value to bind as its `$1`: the text
+   * itself, or for large batches a glob of files written under `_ingest/` (one per body, deleted after).
    */
-  private async convert(s: Session, source: Source, bodies: readonly string[]): Promise<Batch> {
+  private async withBatchInput<T>(source: Source, bodies: readonly string[], run: (plan: ConversionPlan, input: string) => Promise<T>): Promise<T> {
     let chars = 0;
     for (const b of bodies) chars += b.length;
     const viaFiles = chars >= FILE_BATCH_CHARS && !/[*?[\]{}]/.test(this.dataDir) && bodies.every(csvReadable);
-    const plan = viaFiles ? source.filePlan : source.plan;
-    const batch = { table: `temp.${quoteIdent(plan.table)}`, clear: plan.clear };
-    let total: AppendResult;
-    if (!viaFiles) total = await runNdjsonConversion(plan, s, bodies.length === 1 ? bodies[0]! : bodies.join('\n'));
-    else {
-      const dir = join(this.dataDir, INGEST_DIR, String(++this.batchFiles));
-      await mkdir(dir);
-      try {
-        let line = 1;
-        for (const b of bodies) {
-          await writeFile(join(dir, `${line}.ndjson`), b);
-          line += countLines(b);
-        }
-        total = await runNdjsonConversion(plan, s, join(dir, '*.ndjson'));
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+    if (!viaFiles) return run(source.plan, bodies.length === 1 ? bodies[0]! : bodies.join('\n'));
+    const dir = join(this.dataDir, INGEST_DIR, String(++this.batchFiles));
+    await mkdir(dir);
+    try {
+      let line = 1;
+      for (const b of bodies) {
+        await writeFile(join(dir, `${line}.ndjson`), b);
+        line += countLines(b);
       }
+      return await run(source.filePlan, join(dir, '*.ndjson'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Runs the row conversion of `bodies` (joined by newlines) into the plan's temp table, and counts good and
+   * quarantined rows per body: the conversion numbers the lines, and body i owns a known range of them.
+   */
+  private convert(s: Session, source: Source, bodies: readonly string[]): Promise<Batch> {
+    return this.withBatchInput(source, bodies, (plan, input) => this.convertInput(s, plan, input, bodies));
+  }
+
+  private async convertInput(s: Session, plan: ConversionPlan, input: string, bodies: readonly string[]): Promise<Batch> {
+    const batch = { table: `temp.${quoteIdent(plan.table)}`, clear: plan.clear };
+    const total = await runNdjsonConversion(plan, s, input);
     if (bodies.length === 1) return { ...batch, results: [total] };
     // Grouped by `__n` in DuckDB (few groups: a batch bound as a string is small, and from files `__n` is per
     // body), then each group goes to the body whose lines hold it; cheaper than a range join.
@@ -977,38 +1063,99 @@ export class Storage {
   }
 
   private applyAppends(source: Source, bodies: readonly string[]): Promise<AppendResult[]> {
-    return this.db.withConnection(async (s) => {
-      let batch: Batch | null = null;
-      try {
-        batch = await this.convert(s, source, bodies);
-        const results = batch.results;
-        const total = results.reduce(
-          (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
-          { successfulRows: 0, quarantinedRows: 0 },
-        );
-        if (total.successfulRows + total.quarantinedRows === 0) return results;
-        const kept = bodies.filter((_b, i) => results[i]!.successfulRows + results[i]!.quarantinedRows > 0);
-        // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
-        await s.run('BEGIN TRANSACTION');
-        let logged: { seq: number; length: number; bodyBytes: number }[] = [];
-        try {
-          logged = await this.wal.appendAll(source.ds.name, kept);
-          const bytes = logged.reduce((n, l) => n + l.bodyBytes, 0);
-          const added = await this.insertBatch(s, source, batch, logged[0]!.seq, bytes, total);
-          await s.run('COMMIT');
-          this.addCounts(added);
-        } catch (e) {
-          await s.run('ROLLBACK').catch(() => undefined);
-          // Not visible, so not acknowledged: it must not appear after a restart either.
-          for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
-          throw e;
+    return this.db.withConnection((s) =>
+      this.withBatchInput(source, bodies, async (plan, input) => {
+        if (this.mayInsertDirectly(source)) {
+          const direct = await this.appendDirect(s, source, plan, input, bodies);
+          if (direct) return direct;
         }
-        return results;
-      } finally {
-        // Frees the batch's memory; the fast plan's table stays (recreating it would re-plan its statement).
-        if (batch) await s.run(batch.clear);
-      }
-    });
+        let batch: Batch | null = null;
+        try {
+          batch = await this.convertInput(s, plan, input, bodies);
+          const results = batch.results;
+          const total = results.reduce(
+            (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
+            { successfulRows: 0, quarantinedRows: 0 },
+          );
+          if (total.successfulRows + total.quarantinedRows === 0) return results;
+          const kept = bodies.filter((_b, i) => results[i]!.successfulRows + results[i]!.quarantinedRows > 0);
+          // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
+          await s.run('BEGIN TRANSACTION');
+          let logged: { seq: number; length: number; bodyBytes: number }[] = [];
+          try {
+            logged = await this.wal.appendAll(source.ds.name, kept);
+            const bytes = logged.reduce((n, l) => n + l.bodyBytes, 0);
+            const added = await this.insertBatch(s, source, batch, logged[0]!.seq, bytes, total);
+            await s.run('COMMIT');
+            this.addCounts(added);
+          } catch (e) {
+            await s.run('ROLLBACK').catch(() => undefined);
+            // Not visible, so not acknowledged: it must not appear after a restart either.
+            for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
+            throw e;
+          }
+          return results;
+        } finally {
+          // Frees the batch's memory; the fast plan's table stays (recreating it would re-plan its statement).
+          if (batch) await s.run(batch.clear);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Whether an append may try `appendDirect`: no materialized view reads the data source (a view reads the batch's
+   * accepted rows from the conversion table), and its last batches did not miss (a miss costs part of a
+   * conversion, so a stream of rows in uncommon forms stops trying for a while).
+   */
+  private mayInsertDirectly(source: Source): boolean {
+    if (this.views.some((v) => v.def.source === source.table.name)) return false;
+    const skip = this.directSkips.get(source.ds.name) ?? 0;
+    if (skip > 0) this.directSkips.set(source.ds.name, skip - 1);
+    return skip === 0;
+  }
+
+  /**
+   * The common append: every line in the forms the fast path accepts, so nothing is quarantined. The rows go from
+   * the body straight into the buffer (row-conversion.ts `direct`), without the conversion table and the copy out
+   * of it: measured 1.3-1.6x the rows/s and a batch's copy less memory. Returns null, having changed nothing, when
+   * a line needs the full conversion.
+   */
+  private async appendDirect(s: Session, source: Source, plan: ConversionPlan, input: string, bodies: readonly string[]): Promise<AppendResult[] | null> {
+    const rows = bodies.map(countNdjsonRows);
+    const total = rows.reduce((n, r) => n + r, 0);
+    if (total === 0) return bodies.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
+    const sql = plan.direct(bufferTable(source.table, this.gen));
+    // The statement names the current buffer: once a flush replaced it, the old one is never run again.
+    const previous = this.directSql.get(plan);
+    if (previous !== sql) {
+      if (previous !== undefined) this.db.forgetPrepared(previous);
+      this.directSql.set(plan, sql);
+    }
+    await s.run('BEGIN TRANSACTION');
+    let inserted = -1;
+    try {
+      inserted = await s.runCount(sql, [input]);
+    } catch {
+      // DIRECT_MISS (or anything else: the full conversion is the reference and reports real errors).
+    }
+    if (inserted !== total) {
+      await s.run('ROLLBACK');
+      this.directSkips.set(source.ds.name, DIRECT_SKIP_AFTER_MISS);
+      return null;
+    }
+    let logged: { seq: number; length: number; bodyBytes: number }[] = [];
+    try {
+      // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
+      logged = await this.wal.appendAll(source.ds.name, bodies.filter((_b, i) => rows[i]! > 0));
+      await s.run('COMMIT');
+    } catch (e) {
+      await s.run('ROLLBACK').catch(() => undefined);
+      for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
+      throw e;
+    }
+    this.addCounts([[source.table.name, { rows: total, bytes: logged.reduce((n, l) => n + l.bodyBytes, 0) }]]);
+    return rows.map((n) => ({ successfulRows: n, quarantinedRows: 0 }));
   }
 
   /**
@@ -1186,9 +1333,46 @@ export class Storage {
     const flush = setInterval(() => {
       if ([...this.counts.values()].some((c) => c.rows > 0) || this.pending) this.flushInBackground();
     }, this.opts.flushIntervalMs);
+    const ttl = setInterval(() => {
+      if (this.expiring || this.closing) return;
+      this.expiring = this.expireTtl()
+        .then(() => undefined, (e: unknown) => this.opts.log(`TTL rewrite failed (will retry): ${errorText(e)}`))
+        .finally(() => {
+          this.expiring = null;
+        });
+    }, this.opts.ttlIntervalMs);
     fsync.unref();
     flush.unref();
-    this.timers.push(fsync, flush);
+    ttl.unref();
+    this.timers.push(fsync, flush, ttl);
+  }
+
+  /**
+   * Rewrites the parts that hold rows whose ENGINE_TTL has passed, without those rows (ClickHouse's TTL merges,
+   * `merge_with_ttl_timeout`): parts no merge touches any more still lose their expired rows. Runs every
+   * `ttlIntervalMs`; returns the number of parts rewritten.
+   */
+  async expireTtl(): Promise<number> {
+    let rewritten = 0;
+    for (const table of [...this.tables.values()]) {
+      const keep = this.rules.get(table.name)?.keep;
+      if (!keep) continue;
+      for (const part of tableState(this.manifest, table.name).parts) {
+        if (this.closing) return rewritten;
+        const lease = this.beginRead();
+        let expired: number;
+        try {
+          const rows = `(SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, [part])})`;
+          expired = Number((await this.db.query(`SELECT count(*) FROM ${rows} WHERE NOT (${keep})`)).rows[0]![0]);
+        } finally {
+          lease.release();
+        }
+        if (expired === 0) continue;
+        await this.mergeParts(table, [part]);
+        rewritten++;
+      }
+    }
+    return rewritten;
   }
 
   // --- flush --------------------------------------------------------------------------------------------------
@@ -1249,9 +1433,28 @@ export class Storage {
     this.scheduleMerges();
   }
 
-  /** One sorted part per partition value present in the buffer; files are published but not yet live. */
-  private writeBufferParts(s: Session, table: TableLayout, gen: number): Promise<PartInfo[]> {
-    return this.writeRelationParts(s, table, bufferTable(table, gen));
+  /**
+   * One sorted part per partition value present in the buffer; files are published but not yet live. The buffer is
+   * read once per partition instead of being copied into a temp table with its partition key first (what
+   * writeRelationParts does for any relation): the same CPU (measured 4.6 vs 4.5 µs a row for 24 months in one
+   * buffer) without a second copy of the buffer in memory, which was the peak of a bulk load.
+   */
+  private async writeBufferParts(s: Session, table: TableLayout, gen: number): Promise<PartInfo[]> {
+    if (!table.partitionExpr) return this.writeRelationParts(s, table, bufferTable(table, gen));
+    // ENGINE_TTL: expired rows are not written (merge-semantics.ts).
+    const keep = this.rules.get(table.name)?.keep;
+    const buffer = keep ? `(SELECT * FROM ${bufferTable(table, gen)} WHERE ${keep})` : bufferTable(table, gen);
+    const key = `CAST((${table.partitionExpr}) AS VARCHAR)`;
+    const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
+    const values = await s.query(`SELECT DISTINCT ${key} FROM ${buffer} ORDER BY 1`);
+    const parts: PartInfo[] = [];
+    for (const [v] of values.rows) {
+      const value = v === null ? null : String(v);
+      const where = value === null ? `${key} IS NULL` : `${key} = ${quoteLiteral(value)}`;
+      const folder = partitionFolder(value).slice('partition='.length);
+      parts.push(await this.writePart(s, table, folder, `SELECT ${storedColumns(table)} FROM ${buffer} WHERE ${where}${order}`));
+    }
+    return parts;
   }
 
   /** Parts for the rows of `buffer` (a table or a parenthesised SELECT with the table's columns). */
@@ -1289,14 +1492,19 @@ export class Storage {
   /** COPY to a temp name, fsync, rename into `<table>/partition=<folder>/part-<id>.parquet`, fsync the folder. */
   private async writePart(s: Session, table: TableLayout, folder: string, select: string): Promise<PartInfo> {
     const dir = join(table.name, `partition=${folder}`);
-    await this.ensureDir(dir);
     const id = String(this.nextPartId++).padStart(10, '0');
     const file = join(dir, `part-${id}.parquet`);
     const tmp = join(this.dataDir, dir, `.part-${id}.parquet.tmp`);
-    const r = await s.query(`COPY (${select}) TO ${quoteLiteral(tmp)} (${PARQUET_OPTIONS})`);
-    await publishFile(tmp, join(this.dataDir, file));
-    const { size } = await stat(join(this.dataDir, file));
-    return { file, partition: folder, rows: Number(r.rows[0]![0]), bytes: size };
+    try {
+      await this.ensureDir(dir);
+      const r = await s.query(`COPY (${select}) TO ${quoteLiteral(tmp)} (${PARQUET_OPTIONS})`);
+      await publishFile(tmp, join(this.dataDir, file));
+      const { size } = await stat(join(this.dataDir, file));
+      return { file, partition: folder, rows: Number(r.rows[0]![0]), bytes: size };
+    } catch (e) {
+      await removeFile(tmp).catch(() => undefined);
+      throw isWriteFailure(e) ? new WriteFailedError(`a part of ${table.name}`, e) : e;
+    }
   }
 
   /** mkdir -p, fsyncing each parent whose entries changed, so a published part never sits in a lost folder. */
@@ -1367,9 +1575,12 @@ export class Storage {
         const inputs = new Set(parts.map((p) => p.file));
         // A truncate may have removed the inputs meanwhile; then the merged part must not come back.
         if (current.parts.filter((p) => inputs.has(p.file)).length !== inputs.size) return false;
+        // alterDatasource gave the table a new layout meanwhile: the merged part has the old columns.
+        if (this.tables.get(table.name) !== table) return false;
+        // Every row expired (ENGINE_TTL): the inputs go and no empty part takes their place.
         const manifest = withTable({ ...this.manifest, nextPartId: this.nextPartId }, table.name, {
           ...current,
-          parts: [...current.parts.filter((p) => !inputs.has(p.file)), merged],
+          parts: [...current.parts.filter((p) => !inputs.has(p.file)), ...(merged.rows > 0 ? [merged] : [])],
         });
         await saveManifest(this.dataDir, manifest);
         this.manifest = manifest;
@@ -1385,7 +1596,7 @@ export class Storage {
         return true;
       }),
     );
-    if (!swapped) await removeFile(join(this.dataDir, merged.file));
+    if (!swapped || merged.rows === 0) await removeFile(join(this.dataDir, merged.file));
     await this.collectRetired();
   }
 

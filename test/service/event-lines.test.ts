@@ -12,6 +12,10 @@ describe('eventLines', () => {
     ['a UTF-8 BOM is dropped', '\ufeff{"a":1}', '{"a":1}'],
     ['garbage lines are kept for quarantine', 'not json\n{"a":1}', 'not json\n{"a":1}'],
     ['CRLF inside an object', '{\r\n"a": 1\r\n}', '{  "a": 1  }'],
+    ['CRLF NDJSON stays as is', '{"a":1}\r\n{"a":2}\r\n', '{"a":1}\r\n{"a":2}\r\n'],
+    ['blank-padded lines stay as they are', ' {"a":1}\t\n\u00a0{"a":2}\r\n\r', ' {"a":1}\t\n\u00a0{"a":2}\r\n\r'],
+    ['an array after blanks is a list of rows', ' \n\t[{"a":1},\n{"a":2}]\n', '{"a":1}\n{"a":2}'],
+    ['a line that only closes an object joins the one before', '{"a":\n1}\n{"a":2}', '{"a": 1}\n{"a":2}'],
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(eventLines(input)).toBe(expected);

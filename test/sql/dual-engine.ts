@@ -24,6 +24,24 @@ const ROWS: Value[][] = [
   ['s4', 'st3', 'u3', '2023-12-31 23:00:00', '2024-01-01 01:00:00', 2.5, 1.25, 'AC', "it's 50%_off", '2023-12-31 23:00:00', 0, ['a', 'c', 'a'],
     'not json', '/relative/path', 0],
 ];
+/**
+ * Instants around daylight-saving changes (time-zones.test.ts): Europe/Madrid springs forward at 2024-03-31 01:00
+ * UTC and falls back at 2024-10-27 01:00 UTC (02:30 happens twice), America/New_York at 2024-03-10 07:00 and
+ * 2024-11-03 06:00 UTC; Asia/Kolkata is UTC+05:30 all year. `wall` is a wall-clock text, `day` a Date.
+ */
+export const TZ_SCHEMA = [['id', 'UInt8'], ['ts', 'DateTime'], ['ts_ms', 'DateTime64(3)'], ['day', 'Date'], ['wall', 'String']] as const;
+const TZ_ROWS: Value[][] = [
+  [1, '2024-03-31 00:30:00', '2024-03-31 00:30:00.125', '2024-03-31', '2024-03-31 01:30:00'],
+  [2, '2024-03-31 01:30:00', '2024-03-31 01:30:00.500', '2024-03-30', '2024-03-31 03:30:00'],
+  [3, '2024-10-27 00:30:00', '2024-10-27 00:30:00.001', '2024-10-27', '2024-10-27 02:30:00'],
+  [4, '2024-10-27 01:30:00', '2024-10-27 01:30:00.999', '2024-10-26', '2024-10-27 03:30:00'],
+  [5, '2024-03-10 06:59:59', '2024-03-10 06:59:59.000', '2024-03-10', '2024-03-10 01:59:59'],
+  [6, '2024-03-10 07:30:00', '2024-03-10 07:30:00.000', '2024-03-09', '2024-03-10 03:30:00'],
+  [7, '2024-11-03 05:30:00', '2024-11-03 05:30:00.000', '2024-11-03', '2024-11-03 01:30:00'],
+  [8, '2024-11-03 06:30:00', '2024-11-03 06:30:00.000', '2024-11-02', '2024-11-03 00:30:00'],
+  [9, '2023-12-31 20:00:00', '2023-12-31 20:00:00.000', '2023-12-31', '2023-12-31 23:59:59'],
+  [10, '2024-01-01 23:45:00', '2024-01-01 23:45:00.000', '2024-01-01', '2024-01-02 05:15:00'],
+];
 const lit = (v: Value): string =>
   Array.isArray(v) ? `[${v.map(lit).join(', ')}]` : typeof v === 'number' ? String(v) : `'${v.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 
@@ -138,12 +156,16 @@ export async function openDualEngine(): Promise<DualEngine> {
   ch.query('SET output_format_json_quote_64bit_integers = 1');
   ch.query(`CREATE TABLE charging_sessions (${SCHEMA.map(([n, t]) => `\`${n}\` ${t}`).join(', ')}) ENGINE = MergeTree ORDER BY tuple()`);
   ch.query(`INSERT INTO charging_sessions VALUES ${ROWS.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`);
+  ch.query(`CREATE TABLE tz_events (${TZ_SCHEMA.map(([n, t]) => `\`${n}\` ${t}`).join(', ')}) ENGINE = MergeTree ORDER BY tuple()`);
+  ch.query(`INSERT INTO tz_events VALUES ${TZ_ROWS.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`);
   const duck: DuckDBConnection = await (await DuckDBInstance.create(':memory:')).connect();
   await duck.run("SET TimeZone = 'UTC'");
   for (const s of FUNCTION_LIBRARY) await duck.run(s);
   registerCityHash64(duck);
   await duck.run(`CREATE TABLE charging_sessions (${SCHEMA.map(([n, t]) => `"${n}" ${duckdbType(t)}`).join(', ')})`);
   await duck.run(`INSERT INTO charging_sessions VALUES ${ROWS.map((r) => `(${r.map((v) => lit(v).replaceAll('\\\\', '\\')).join(', ')})`).join(', ')}`);
+  await duck.run(`CREATE TABLE tz_events (${TZ_SCHEMA.map(([n, t]) => `"${n}" ${duckdbType(t)}`).join(', ')})`);
+  await duck.run(`INSERT INTO tz_events VALUES ${TZ_ROWS.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`);
   const duckOutcome = async (sql: string): Promise<Outcome> => {
     const r = await duck.runAndReadAll(sql);
     return {
@@ -169,7 +191,7 @@ export async function openDualEngine(): Promise<DualEngine> {
         types: raw.meta.map((m) => comparableType(m.type)),
         rows: raw.data.map((r) => r.map((v, i) => normaliseClickhouse(v, raw.meta[i]!.type))),
       };
-      const translated = translateSql(sql, opts.columnTypes ? { columnTypes: new Map<string, string>(SCHEMA) } : {});
+      const translated = translateSql(sql, opts.columnTypes ? { columnTypes: new Map<string, string>([...SCHEMA, ...TZ_SCHEMA]) } : {});
       const r = await duck.runAndReadAll(translated);
       const actual = {
         names: r.columnNames(),

@@ -50,7 +50,7 @@ const REFUSALS: readonly [string, string][] = [
   ['SELECT a FROM t JOIN u USING (a) ARRAY JOIN arr', 'Unsupported ClickHouse syntax: ARRAY JOIN without an alias after a JOIN at 1:34'],
   ['SELECT a FROM t ARRAY JOIN arr[1] + 1', 'Unsupported ClickHouse syntax: ARRAY JOIN of an expression without an alias at 1:28'],
   ['SELECT a FROM t GROUP BY a WITH TOTALS', 'Unsupported ClickHouse syntax: GROUP BY ... WITH TOTALS at 1:28'],
-  ["SELECT toStartOfDay(t, 'Europe/Madrid') FROM x", "Unsupported ClickHouse syntax: time zone 'Europe/Madrid' at 1:24"],
+  ["SELECT toStartOfDay(t, concat('Europe/', 'Madrid')) FROM x", 'Unsupported ClickHouse syntax: toStartOfDay with a computed time zone at 1:24'],
   ['SELECT x ? : 2 FROM t', 'Unsupported ClickHouse syntax: ternary operator ?: at 1:10'],
   ['INSERT INTO t VALUES (1)', 'Unsupported ClickHouse syntax: statement INSERT at 1:1'],
 ];

@@ -3,8 +3,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnDef } from '../../src/datafiles/types.ts';
-import { buildNdjsonConversion, planNdjsonConversion } from '../../src/storage/row-conversion.ts';
-import { col, convertWithPlan, SOURCE } from './row-conversion-helpers.ts';
+import { buildNdjsonConversion, countNdjsonRows, DIRECT_MISS, planNdjsonConversion } from '../../src/storage/row-conversion.ts';
+import { duckdbType } from '../../src/sql/types.ts';
+import { col, convertWithPlan, SOURCE, sqlSession } from './row-conversion-helpers.ts';
 
 const COLUMNS: ColumnDef[] = [
   col('s', 'String'),
@@ -178,10 +179,70 @@ describe('fast path equals the full conversion', () => {
     ]);
   });
 
+  it('the direct insert takes exactly the lines the fast path accepts, with the same values, and fails on any other', async () => {
+    const c = conns[1]!;
+    const rnd = random(7);
+    const lines = Array.from({ length: 120 }, () => line(rnd, 0.02));
+    const plan = planNdjsonConversion(COLUMNS);
+    const s = sqlSession(c);
+    await s.run(plan.create);
+    await s.run(plan.clear);
+    await s.run(plan.fast, [lines.join('\n')]);
+    const accepted = new Set(
+      (await c.runAndReadAll(`SELECT __n FROM temp."${plan.table}" WHERE __pending IS NULL AND len(__error) = 0`)).getRows().map((r) => Number(r[0]) - 1),
+    );
+    const rejected = lines.findIndex((l, i) => !accepted.has(i) && l.trim() !== '');
+    expect(accepted.size).toBeGreaterThan(40);
+    expect(rejected).toBeGreaterThanOrEqual(0);
+    const good = lines.filter((_l, i) => accepted.has(i)).join('\n');
+    await c.run(`CREATE OR REPLACE TEMP TABLE direct_target (${COLUMNS.map((col) => `"${col.name}" ${duckdbType(col.type)}`).join(', ')})`);
+    const direct = await c.prepare(plan.direct('temp.direct_target'));
+    direct.bind([good]);
+    expect((await direct.run()).rowsChanged).toBe(accepted.size);
+    expect(countNdjsonRows(good)).toBe(accepted.size);
+    const names = COLUMNS.map((col) => `"${col.name}"`).join(', ');
+    const inserted = (await c.runAndReadAll(`SELECT ${names} FROM temp.direct_target`)).getRowObjectsJson();
+    const full = (await c.runAndReadAll(`SELECT ${names} FROM (${buildNdjsonConversion(COLUMNS, SOURCE)})`, [good])).getRowObjectsJson();
+    expect(canonical(inserted as Record<string, unknown>[])).toEqual(canonical(full as Record<string, unknown>[]));
+    direct.bind([`${good}\n${lines[rejected]}`]);
+    await expect(direct.run()).rejects.toThrow(DIRECT_MISS);
+  });
+
   it('names one batch table per column set', () => {
     const a = planNdjsonConversion([col('a', 'String')]);
     expect(a.table).toMatch(/^__batch_[0-9a-f]{8}$/);
     expect(planNdjsonConversion([col('a', 'String')]).table).toBe(a.table);
     expect(planNdjsonConversion([col('a', 'Int32')]).table).not.toBe(a.table);
+  });
+});
+
+describe('countNdjsonRows', () => {
+  // Each body next to the rows the conversion makes of it (checked against DuckDB below).
+  const BODIES: [string, number][] = [
+    ['', 0],
+    ['\n', 0],
+    ['{"a":1}', 1],
+    ['{"a":1}\n', 1],
+    ['{"a":1}\n\n{"a":2}', 2],
+    ['{"a":1}\r\n{"a":2}\r\n', 2],
+    ['\r\n\r\n', 0],
+    ['\r\r\n', 0],
+    ['  \n\t\n \t \r\n', 0],
+    ['\ufeff\n\ufeff{"a":1}', 1],
+    ['\ufeff  \r', 0],
+    ['\r \n', 1],
+    [' x', 1],
+    ['garbage\n\n[1]\nnull', 3],
+    ['\u00a0', 1],
+    ['\r\ufeff', 1],
+    ['{"a":1}\n  {"a":2}  \n', 2],
+  ];
+
+  it.each(BODIES)('%j has %i rows', async (body, rows) => {
+    expect(countNdjsonRows(body)).toBe(rows);
+    const c = await DuckDBInstance.create(':memory:').then((i) => i.connect());
+    const r = await c.runAndReadAll(`SELECT count(*) FROM (${buildNdjsonConversion([col('a', 'Int32')], SOURCE)})`, [body]);
+    expect(Number(r.getRows()[0]![0])).toBe(rows);
+    c.closeSync();
   });
 });

@@ -118,8 +118,16 @@ describe('planSchemaMigration', () => {
     ['Map(String, UInt64)', 'CAST(MAP {} AS MAP(VARCHAR, UBIGINT))'],
     ['Tuple(a String, b Int32)', `CAST(ROW(CAST('' AS VARCHAR), CAST(0 AS INTEGER)) AS STRUCT("a" VARCHAR, "b" INTEGER))`],
     ["Enum8('x' = 1, 'y' = 2)", "CAST('x' AS VARCHAR)"],
-  ])('type default of %s', (type, sql) => {
+    ['Tuple(String, Array(Int8))', `CAST(ROW(CAST('' AS VARCHAR), CAST([] AS TINYINT[])) AS STRUCT("1" VARCHAR, "2" TINYINT[]))`],
+    ['Nullable(Int32)', 'CAST(0 AS INTEGER)'],
+  ])('type default of %s', async (type, sql) => {
     expect(typeDefault(type)).toBe(sql);
+    const db = await Database.open();
+    try {
+      expect((await db.query(`SELECT ${sql} IS NOT NULL`)).rows).toEqual([[true]]);
+    } finally {
+      db.close();
+    }
   });
 });
 
@@ -210,7 +218,8 @@ describe('Storage.alterDatasource', () => {
     ]);
   });
 
-  const failing: { name: string; next: DatasourceFile; error: string }[] = [
+  /** `flushed`: the real run flushed the buffer first (a new part); a change the datafiles alone refuse does not. */
+  const failing: { name: string; next: DatasourceFile; error: string; flushed?: false }[] = [
     {
       name: 'a value the new type cannot hold',
       next: ds('`id` Int32 `json:$.id`,\n`name` Int32 `json:$.name`,\n`ts` DateTime `json:$.ts`', 'FORWARD_QUERY >\n    SELECT id, name, ts\n'),
@@ -232,9 +241,10 @@ describe('Storage.alterDatasource', () => {
       name: 'a type change without a forward query',
       next: ds('`id` Int32 `json:$.id`,\n`name` Int32 `json:$.name`,\n`ts` DateTime `json:$.ts`'),
       error: expect.stringMatching(/^datasources\/events\.datasource:3: column 'name' of data source events changed type from String to Int32/) as unknown as string,
+      flushed: false,
     },
   ];
-  it.each(failing)('fails on $name, changing nothing (dry run and real)', async ({ next, error }) => {
+  it.each(failing)('fails on $name, changing nothing (dry run and real)', async ({ next, error, flushed }) => {
     const { db, storage } = await start([V1]);
     await seed(storage);
     const before = await rows(db, 'SELECT * FROM events ORDER BY id');
@@ -248,8 +258,8 @@ describe('Storage.alterDatasource', () => {
     }
     expect(await rows(db, 'SELECT * FROM events ORDER BY id')).toEqual(before);
     expect(storage.datasource('events')).toBe(V1);
-    // The failed real run flushed the buffer (a new part), and left no file of its own.
-    expect((await files()).filter((f) => !partsBefore.includes(f)).length).toBe(2);
+    // The failed real run flushed the buffer (a new part and its folder), and left no file of its own.
+    expect((await files()).filter((f) => !partsBefore.includes(f)).length).toBe(flushed === false ? 0 : 2);
     await storage.append('events', '{"id":9,"name":"z","ts":"2024-01-09 00:00:00"}', { wait: true });
     expect(storage.stats('events').rows).toBe(4);
   });
@@ -278,6 +288,48 @@ describe('Storage.alterDatasource', () => {
     b.closed = true;
     const c = await start([next]);
     expect(await rows(c.db, 'SELECT id, country FROM events ORDER BY id')).toEqual([[1, 'ES'], [2, 'ES'], [3, 'ES'], [4, 'FR']]);
+  });
+
+  it('rewrites parts at open when the datafile changed while stopped; a value that does not fit stops the start', async () => {
+    const a = await start([V1]);
+    await seed(a.storage);
+    await a.storage.close();
+    a.closed = true;
+    const retyped = ds('`id` Int32 `json:$.id`,\n`name` Int32 `json:$.name`,\n`ts` DateTime `json:$.ts`', 'ENGINE_PARTITION_KEY toYYYYMM(ts)\nENGINE_SORTING_KEY id\n');
+    await expect(start([retyped])).rejects.toThrow(
+      /^datasources\/events\.datasource: the stored rows of events have the columns id, name, ts and cannot be rewritten for the datafile's: .*'a'.*Restore the previous datafile/,
+    );
+    open.pop()!.db.close();
+    const next = ds("`id` Int32 `json:$.id`,\n`ts` DateTime `json:$.ts`,\n`country` String `json:$.country` DEFAULT 'ES'", 'ENGINE_PARTITION_KEY toYYYYMM(ts)\nENGINE_SORTING_KEY id\n');
+    const b = await start([next]);
+    expect(await rows(b.db, 'SELECT id, country FROM events ORDER BY id')).toEqual([[1, 'ES'], [2, 'ES'], [3, 'ES']]);
+    expect(await rows(b.db, 'SELECT id, country FROM events_quarantine')).toEqual([['x', null]]);
+    expect(await rows(b.db, `SELECT count(*), min(country) FROM read_parquet('${dir}/events/*/*.parquet')`)).toEqual([[3, 'ES']]);
+  });
+
+  it('keeps materialized views running: a view reading the migrated data source, and one filling it', async () => {
+    const names = parseDatasource('SCHEMA >\n    `name` String\n', 'datasources/names.datasource');
+    const feed = parseDatasource('SCHEMA >\n    `id` Int32 `json:$.id`\n', 'datasources/feed.datasource');
+    const views = [
+      { name: 'to_names', origin: 'to_names.pipe:3', source: 'events', target: 'names', select: (i: string | null) => `SELECT name FROM ${i ?? 'main.events'}` },
+      {
+        name: 'to_events',
+        origin: 'to_events.pipe:3',
+        source: 'feed',
+        target: 'events',
+        select: (i: string | null) => `SELECT id, 'fed' AS name, TIMESTAMP '2024-05-01' AS ts FROM ${i ?? 'main.feed'}`,
+      },
+    ];
+    const { db, storage } = await start([V1, names, feed]);
+    expect(await storage.setViews(views)).toEqual([]);
+    await seed(storage);
+    const next = ds("`id` Int32 `json:$.id`,\n`name` String `json:$.name`,\n`ts` DateTime `json:$.ts`,\n`country` String `json:$.country` DEFAULT 'ES'");
+    await storage.alterDatasource(next);
+    await storage.append('events', '{"id":5,"name":"e","ts":"2024-01-05 00:00:00"}', { wait: true });
+    await storage.append('feed', '{"id":6}', { wait: true });
+    // The chain feed → events → names runs too.
+    expect(await rows(db, 'SELECT name FROM names ORDER BY name')).toEqual([['123'], ['a'], ['b'], ['e'], ['fed']]);
+    expect(await rows(db, 'SELECT id, name, country FROM events WHERE id >= 5 ORDER BY id')).toEqual([[5, 'e', 'ES'], [6, 'fed', 'ES']]);
   });
 
   it('only re-reads new rows differently when the stored shape is the same', async () => {
