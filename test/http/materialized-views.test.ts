@@ -411,3 +411,29 @@ describe('views and hot reload', () => {
     });
   });
 });
+
+describe('a replace of a view source', () => {
+  it("replaces the view's target with what the view makes of the new rows, atomically", async () => {
+    const files = {
+      'datasources/page_views.datasource': FILES['datasources/page_views.datasource']!,
+      'datasources/path_hits.datasource': 'SCHEMA >\n    `pathname` String,\n    `hits` UInt64\n\nENGINE SummingMergeTree\nENGINE_SORTING_KEY pathname\n',
+      'materializations/paths.pipe': 'NODE paths\nSQL >\n    SELECT pathname, count() AS hits FROM page_views GROUP BY pathname\n\nTYPE materialized\nDATASOURCE path_hits\n',
+    };
+    await withProject(files, async (srv) => {
+      const sql = async (q: string) => {
+        const r = await fetch(`${srv.url}/v0/sql?q=${encodeURIComponent(`${q} FORMAT JSON`)}&token=${srv.token}`);
+        return ((await r.json()) as { data: unknown[] }).data;
+      };
+      await fetch(`${srv.url}/v0/events?name=page_views&wait=true&token=${srv.token}`, { method: 'POST', body: ndjson(pageViews(0, 50)) });
+      const fresh = pageViews(500, 7);
+      const csv = fresh.map((r) => `${r.timestamp},${r.session_id},${r.pathname},${r.duration}`).join('\n');
+      const r = await fetch(`${srv.url}/v0/datasources?name=page_views&mode=replace&format=csv&token=${srv.token}`, { method: 'POST', body: csv });
+      expect(r.status).toBe(200);
+      const counts = new Map<string, number>();
+      for (const v of fresh) counts.set(String(v.pathname), (counts.get(String(v.pathname)) ?? 0) + 1);
+      const expected = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pathname, hits]) => ({ pathname, hits }));
+      expect(await sql('SELECT pathname, sum(hits) AS hits FROM path_hits GROUP BY pathname ORDER BY pathname')).toEqual(expected);
+      expect(await sql('SELECT count() AS n FROM page_views')).toEqual([{ n: 7 }]);
+    });
+  });
+});
