@@ -95,9 +95,11 @@ export const FUNCTION_LIBRARY: readonly string[] = [
   `CREATE OR REPLACE MACRO toDateTime(x) AS CASE WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'FLOAT', 'DOUBLE') OR typeof(x) LIKE 'DECIMAL%' THEN date_trunc('second', CAST(to_timestamp(TRY_CAST(x AS DOUBLE)) AS TIMESTAMP)) ELSE date_trunc('second', CAST(CAST(x AS VARCHAR) AS TIMESTAMP)) END`,
   `CREATE OR REPLACE MACRO toDateOrNull(x) AS TRY_CAST(x AS DATE)`,
   `CREATE OR REPLACE MACRO toDateTimeOrNull(x) AS date_trunc('second', TRY_CAST(x AS TIMESTAMP))`,
-  `CREATE OR REPLACE MACRO parseDateTimeBestEffort(x) AS date_trunc('second', CAST(x AS TIMESTAMP))`,
-  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrNull(x) AS date_trunc('second', TRY_CAST(x AS TIMESTAMP))`,
-  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrZero(x) AS coalesce(date_trunc('second', TRY_CAST(x AS TIMESTAMP)), TIMESTAMP '1970-01-01 00:00:00')`,
+  // A text with an offset ('...+05:30') names an instant; a cast to TIMESTAMP would drop the offset, one to
+  // TIMESTAMPTZ reads offset-less text in the session zone, UTC.
+  `CREATE OR REPLACE MACRO parseDateTimeBestEffort(x) AS date_trunc('second', timezone('UTC', CAST(x AS TIMESTAMPTZ)))`,
+  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrNull(x) AS date_trunc('second', timezone('UTC', TRY_CAST(x AS TIMESTAMPTZ)))`,
+  `CREATE OR REPLACE MACRO parseDateTimeBestEffortOrZero(x) AS coalesce(date_trunc('second', timezone('UTC', TRY_CAST(x AS TIMESTAMPTZ))), TIMESTAMP '1970-01-01 00:00:00')`,
   `CREATE OR REPLACE MACRO toStartOfDay(t) AS CAST(date_trunc('day', t) AS TIMESTAMP)`,
   `CREATE OR REPLACE MACRO toStartOfHour(t) AS CAST(date_trunc('hour', t) AS TIMESTAMP)`,
   `CREATE OR REPLACE MACRO toStartOfMinute(t) AS CAST(date_trunc('minute', t) AS TIMESTAMP)`,

@@ -1,4 +1,4 @@
-export { translateSql, translateSqlWithTotals, splitFormat, referencedTables, type TranslateOptions } from './translate-sql.ts';
+export { translateSql, translateSqlWithTotals, splitFormat, referencedTables, resultTimeZones, type TranslateOptions } from './translate-sql.ts';
 export { FUNCTION_LIBRARY } from './function-library.ts';
 export { duckdbType, clickhouseType, unwrapType, splitTypeArgs } from './types.ts';
 export { rephraseDuckdbError, clickhouseErrorOf, type ClickhouseError } from './rephrase-duckdb-error.ts';

@@ -94,7 +94,7 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       value = argNodes[0]!;
       type = argNodes[1]!;
     } else throw unsupported(`${fn}`, name);
-    if (lower === 'cast') return tr.cast(tr.expr(value, aliases), type, type[0] ?? name);
+    if (lower === 'cast') return tr.castValue(value, tr.expr(value, aliases), type, type[0] ?? name, aliases);
     return `TRY_CAST(${tr.expr(value, aliases)} AS ${tr.chType(type, type[0] ?? name)})`;
   }
   if (LAMBDA_FUNCTIONS[fn] && argNodes.length >= 1 && isLambda(argNodes[0]!)) {
@@ -235,10 +235,14 @@ export function translateScalarCall(tr: Translator, name: Token, argNodes: Node[
       }
       if (!iv || !isWord(iv[0], 'INTERVAL')) throw unsupported('toStartOfInterval without an INTERVAL literal', name);
       const unit = iv[iv.length - 1];
-      // ClickHouse counts intervals from the Unix epoch; weeks start on Monday (1970-01-05).
-      const origin = isWord(unit, 'WEEK', 'WEEKS') ? '1970-01-05' : '1970-01-01';
+      // ClickHouse counts intervals from the Unix epoch, weeks from a Monday (1970-01-05), and hours from the
+      // start of the day (measured with chdb: 5-hour buckets of 2024-01-02 start at 00:00, not at 23:00 the day
+      // before as from the epoch).
       const t = tr.expr(argNodes[0]!, aliases);
-      const bucket = `time_bucket(${tr.expr(iv, aliases)}, CAST(${t} AS TIMESTAMP), TIMESTAMP '${origin} 00:00:00')`;
+      const origin = isWord(unit, 'HOUR', 'HOURS')
+        ? `date_trunc('day', CAST(${t} AS TIMESTAMP))`
+        : `TIMESTAMP '${isWord(unit, 'WEEK', 'WEEKS') ? '1970-01-05' : '1970-01-01'} 00:00:00'`;
+      const bucket = `time_bucket(${tr.expr(iv, aliases)}, CAST(${t} AS TIMESTAMP), ${origin})`;
       // Week and longer buckets are a Date in ClickHouse, shorter ones keep the argument's type.
       if (isWord(unit, 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS')) return `CAST(${bucket} AS DATE)`;
       return `cast_to_type(${bucket}, ${t})`;

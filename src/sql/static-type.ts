@@ -3,7 +3,7 @@
 // an aggregate over nothing answers NULL or the type's default.
 import type { Token } from './tokenize.ts';
 import { isBooleanExpr, isGroup, isOp, isWord, sourceText, splitCommas, type Node } from './token-tree.ts';
-import { zoneOfType } from './time-zones.ts';
+import { zoneNameOfType } from './time-zones.ts';
 
 /** Result types of functions whose type does not depend on their arguments' (ClickHouse docs, checked with chdb). */
 const FIXED: Record<string, string> = {
@@ -37,13 +37,20 @@ function zonedResultType(name: string, args: readonly Node[][], columnTypes: Rea
   const argType = args[0] && at > 0 ? staticType(args[0], columnTypes) : null;
   let zone: string | null = null;
   if (tz?.length === 1 && tz[0]!.kind === 'string') zone = (tz[0] as Token).text;
-  else if (tz === undefined && argType !== null) zone = zoneOfType(argType);
+  else if (tz === undefined && argType !== null) zone = zoneNameOfType(argType);
   if (zone === null || zone === '') return null;
   if (name === 'toStartOfInterval' && !/^(INTERVAL\b.*\b(SECOND|MINUTE|HOUR|DAY)S?|toInterval(Second|Minute|Hour|Day)\b.*)$/i.test(sourceText(args[1] ?? [])))
     return null;
   const precision = name === 'toDateTime64' ? sourceText(args[1] ?? []) : /^DateTime64\((\d+)/.exec(argType ?? '')?.[1];
   const keeps64 = name === 'toDateTime64' || ['toTimezone', 'toTimeZone', 'toStartOfSecond'].includes(name);
   return keeps64 && precision ? `DateTime64(${precision}, '${zone}')` : `DateTime('${zone}')`;
+}
+
+/** A cast to plain DateTime keeps a DateTime's zone (checked with chdb). */
+function castType(target: string, value: readonly Node[], columnTypes: ReadonlyMap<string, string> | undefined): string {
+  if (target !== 'DateTime') return target;
+  const zone = zoneNameOfType(staticType(value, columnTypes) ?? '');
+  return zone === null ? target : `DateTime('${zone}')`;
 }
 
 /**
@@ -58,7 +65,7 @@ export function staticType(nodes: readonly Node[], columnTypes: ReadonlyMap<stri
     return columnTypes?.get((nodes[2] as Token).text) ?? null;
   // `x::T`
   const cast = nodes.findIndex((x) => isOp(x, '::'));
-  if (cast > 0 && cast === nodes.length - 2 && isWord(nodes[cast + 1])) return (nodes[cast + 1] as Token).text;
+  if (cast > 0 && cast === nodes.length - 2 && isWord(nodes[cast + 1])) return castType((nodes[cast + 1] as Token).text, nodes.slice(0, cast), columnTypes);
   if (cast > 0 && cast === nodes.length - 3 && isWord(nodes[cast + 1]) && isGroup(nodes[cast + 2], '(')) return sourceText(nodes.slice(cast + 1));
   if (isBooleanExpr(nodes)) return 'UInt8';
   // `t ± INTERVAL ...` keeps a DateTime's type (and zone).
@@ -74,9 +81,9 @@ export function staticType(nodes: readonly Node[], columnTypes: ReadonlyMap<stri
   const name = n.text;
   if (/^cast$/i.test(name)) {
     const as = args.length === 1 ? args[0]!.findIndex((x) => isWord(x, 'AS')) : -1;
-    if (as > 0) return sourceText(args[0]!.slice(as + 1));
+    if (as > 0) return castType(sourceText(args[0]!.slice(as + 1)), args[0]!.slice(0, as), columnTypes);
     const t = args[1];
-    return args.length === 2 && t!.length === 1 && t![0]!.kind === 'string' ? (t![0] as Token).text : null;
+    return args.length === 2 && t!.length === 1 && t![0]!.kind === 'string' ? castType((t![0] as Token).text, args[0]!, columnTypes) : null;
   }
   // Aggregates whose type follows their argument's.
   const arg = args[0] ? staticType(args[0], columnTypes) : null;

@@ -51,18 +51,27 @@ export function zoneArgument(fn: string, arg: readonly Node[] | undefined, at: N
   return timeZoneOf(arg[0] as Token);
 }
 
-/** The zone in a ClickHouse DateTime type (`DateTime('Z')`, `DateTime64(3, 'Z')`); null for the server's zone. */
-export function zoneOfType(type: string): string | null {
+/** The zone named in a ClickHouse DateTime type (`DateTime('Z')`, `DateTime64(3, 'Z')`), as written. */
+export function zoneNameOfType(type: string): string | null {
   const m = /^(?:Nullable\()?DateTime(?:64)?\((?:\s*\d+\s*,)?\s*'([^']*)'\s*\)/.exec(type);
-  return m && !isUtcZone(m[1]!) ? m[1]! : null;
+  return m && m[1] !== '' ? m[1]! : null;
+}
+
+/** The zone of a ClickHouse DateTime type; null for UTC and the server's zone (also UTC). */
+export function zoneOfType(type: string): string | null {
+  const zone = zoneNameOfType(type);
+  return zone !== null && !isUtcZone(zone) ? zone : null;
 }
 
 /** What an expression is, as far as time zones go. */
 export type TimeValue =
   | { readonly kind: 'datetime'; readonly zone: string | null }
   | { readonly kind: 'date' | 'string' | 'number' | 'other' | 'unknown' }
-  /** A name bound to expressions of different zones in the query: which one a use means needs scoping. */
-  | { readonly kind: 'ambiguous'; readonly name: string };
+  /**
+   * A name whose zone depends on where it is read: bound to different zones, or reusing a column's name in the
+   * SELECT that binds it (zoned-names.ts). `why` says which; where a DateTime's zone is needed it is refused.
+   */
+  | { readonly kind: 'ambiguous'; readonly name: string; readonly why: string; readonly shadowed: boolean };
 
 export function timeValueOf(nodes: readonly Node[], type: string | null): TimeValue {
   if (nodes.length === 1 && nodes[0]!.kind === 'string') return { kind: 'string' };
@@ -101,7 +110,7 @@ export function wallClockOf(sql: string, v: TimeValue, zone: string | null, at: 
       // Through the instant, so a time the zone skips reads as ClickHouse reads it.
       return to === null ? sql : wallClockSql(instantSql(`CAST(${sql} AS TIMESTAMP)`, to), to);
     case 'ambiguous':
-      throw unsupported(`time zone of ${v.name} (a name bound to DateTimes of different time zones)`, at);
+      throw unsupported(`time zone of ${v.name} (${v.why})`, at);
     default:
       // Unknown types: a Date or a string is already a wall clock, anything else a UTC DateTime.
       return to === null ? sql : `ch_wall_of(${sql}, ${zoneSql(to)})`;

@@ -19,11 +19,12 @@ import {
 import { duckdbType } from './types.ts';
 import { translateAggregate, parseAggregateName } from './aggregates.ts';
 import { INT_MACROS, translateScalarCall } from './scalar-calls.ts';
+import { timeIn } from './zoned-calls.ts';
 import { unsupported } from './unsupported.ts';
 import { clickhouseColumnName, hasAlias } from './column-name.ts';
 import { withFill, type Fill } from './with-fill.ts';
 import { isNullableType, literalType, productType, staticType, sumType } from './static-type.ts';
-import { instantSql, wallClockSql, type TimeValue } from './time-zones.ts';
+import { instantSql, timeZoneOf, wallClockSql, zoneNameOfType, zoneOfType, type TimeValue } from './time-zones.ts';
 import { timeValueIn, zonedNames, type ZonedNames } from './zoned-names.ts';
 
 
@@ -101,6 +102,34 @@ export function translateSqlWithTotals(sql: string, opts: TranslateOptions = {})
   totals.totals = { at, part: 'totals' };
   totals.zones = rows.zones;
   return { sql: rows.query(nodes, new Map()), totals: totals.query(nodes, new Map()) };
+}
+
+/**
+ * ClickHouse's `meta` type for each result column that is a DateTime of a named zone (`DateTime('Europe/Madrid')`),
+ * null for the others, in SELECT-list order; null for the whole query where its columns cannot be listed
+ * statically (`*`, UNION...). DuckDB's result types cannot carry a zone (time-zones.ts), so the service replaces
+ * the `DateTime` it derives from them with these.
+ */
+export function resultTimeZones(sql: string, opts: TranslateOptions = {}): (string | null)[] | null {
+  let nodes = stripSemicolon(parseTree(sql));
+  const fmt = FORMATS_TAIL(nodes);
+  if (fmt >= 0) nodes = nodes.slice(0, fmt);
+  if (nodes.some((n) => isWord(n, 'UNION', 'INTERSECT', 'EXCEPT'))) return null;
+  const select = nodes.findIndex((n) => isWord(n, 'SELECT'));
+  if (select < 0) return null;
+  let end = select + 1;
+  while (end < nodes.length && !isWord(nodes[end], 'FROM', ...CLAUSE_END)) end++;
+  let list = nodes.slice(select + 1, end);
+  if (isWord(list[0], 'DISTINCT', 'ALL')) list = list.slice(1);
+  const zones = zonedNames(nodes, opts.columnTypes);
+  const items = splitCommas(list);
+  if (items.some((item) => item.some((n) => isOp(n, '*')) && item.length <= 3)) return null;
+  return items.map((item) => {
+    const expr = isWord(item[item.length - 2], 'AS') ? item.slice(0, -2) : item;
+    if (timeValueIn(expr, zones, nodes).kind !== 'datetime') return null;
+    const t = staticType(expr, zones.types);
+    return t !== null && zoneNameOfType(t) !== null ? t : null;
+  });
 }
 
 /** Table names the query reads (not CTE names, not table functions). */
@@ -268,6 +297,16 @@ export class Translator {
   /** One SELECT ... without set operators. */
   core(nodes: readonly Node[], outerAliases: ReadonlyMap<string, string>): string {
     if (isGroup(nodes[0], '(') && nodes.length === 1) return `(${this.query(nodes[0].items, outerAliases)})`;
+    const outerScope = this.scope;
+    this.scope = nodes;
+    try {
+      return this.coreIn(nodes, outerAliases);
+    } finally {
+      this.scope = outerScope;
+    }
+  }
+
+  private coreIn(nodes: readonly Node[], outerAliases: ReadonlyMap<string, string>): string {
     const clauses: Clause[] = [];
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
@@ -846,8 +885,8 @@ export class Translator {
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       outAt[i] = out.length;
-      if (n.kind === 'op' && COMPARISONS.has(n.text) && operandDone()) {
-        const end = this.zonedComparison(nodes, i, out, outAt, aliases);
+      if ((n.kind === 'op' && COMPARISONS.has(n.text) && operandDone()) || (isWord(n, 'BETWEEN') && (operandDone() || /^NOT$/i.test(out[out.length - 1] ?? '')))) {
+        const end = isWord(n, 'BETWEEN') ? this.zonedBetween(nodes, i, out, outAt, aliases) : this.zonedComparison(nodes, i, out, outAt, aliases);
         if (end >= 0) {
           i = end - 1;
           continue;
@@ -915,9 +954,9 @@ export class Translator {
           // goes through its instant for the former (time-zones.ts).
           const from = this.operandStart(nodes, i);
           const left = subDay && from >= 0 ? this.timeValue(nodes.slice(from, i)) : null;
-          if (left?.kind === 'ambiguous') throw unsupported(`${n.text} INTERVAL on ${left.name} (a name bound to DateTimes of different time zones)`, n);
+          if (left?.kind === 'ambiguous') throw unsupported(`${n.text} INTERVAL on ${left.name} (${left.why})`, n);
           const zone = left?.kind === 'datetime' ? left.zone : null;
-          out[out.length - 1] = zone === null ? shifted : wallClockSql(`${fn}(${instantSql(out[out.length - 1]!, zone)}, ${this.expr(nodes.slice(i + 1, end), aliases)})`, zone);
+          out[out.length - 1] = zone === null ? shifted : wallClockSql(`${fn}(${timeIn(this, nodes.slice(from, i), aliases, null)}, ${this.expr(nodes.slice(i + 1, end), aliases)})`, zone);
           i = end - 1;
         } else if (n.text === '*' && operandDone() && this.widenedProduct(nodes, i, out, aliases)) {
           i = this.operandEnd(nodes, i + 1) - 1;
@@ -931,7 +970,8 @@ export class Translator {
           const t = nodes[i + 1];
           const args = isGroup(nodes[i + 2], '(') ? nodes[i + 2] : undefined;
           if (!isWord(t)) throw unsupported('::', n);
-          out[out.length - 1] = this.cast(out[out.length - 1]!, args ? [t, args] : [t], t);
+          const from = this.operandStart(nodes, i);
+          out[out.length - 1] = this.castValue(from >= 0 ? nodes.slice(from, i) : null, out[out.length - 1]!, args ? [t, args] : [t], t, aliases);
           i += args ? 2 : 1;
         } else if (n.text === '.') {
           const next = nodes[i + 1] as Node | undefined;
@@ -1066,19 +1106,59 @@ export class Translator {
     const zoned = sides.find((v) => (v.kind === 'datetime' && v.zone !== null) || v.kind === 'ambiguous');
     if (zoned === undefined) return -1;
     const [l, r] = sides;
+    if (zoned.kind === 'ambiguous') throw unsupported(`comparison of ${zoned.name} (${zoned.why})`, nodes[i]);
     if (l.kind === 'datetime' && r.kind === 'datetime' && l.zone === r.zone) return -1;
-    if (sides.some((v) => v.kind === 'string' || v.kind === 'date')) return -1;
+    if (sides.some((v) => v.kind === 'date')) return -1;
+    if (sides.some((v) => v.kind === 'string')) {
+      // ClickHouse reads the string in the DateTime's zone; a literal goes through the instant so that a time
+      // the zone skips reads as ClickHouse reads it (constant, so DuckDB folds it).
+      const literal = [left, right].findIndex((side) => side.length === 1 && side[0]!.kind === 'string');
+      const other = sides[1 - literal]!;
+      if (literal < 0 || other.kind !== 'datetime' || other.zone === null) return -1;
+      const text = literal === 0 ? left : right;
+      const lit = wallClockSql(instantSql(`CAST(${this.expr(text, aliases)} AS TIMESTAMP)`, other.zone), other.zone);
+      if (literal === 0) {
+        out.splice(outAt[start]!);
+        out.push(lit, (nodes[i] as Token).text === '==' ? '=' : (nodes[i] as Token).text, this.expr(right, aliases));
+      } else out.push((nodes[i] as Token).text === '==' ? '=' : (nodes[i] as Token).text, lit);
+      return end;
+    }
     const named = (v: TimeValue) =>
       v.kind === 'datetime' ? `DateTime${v.zone === null ? '' : `('${v.zone}')`}`
-      : v.kind === 'ambiguous' ? v.name
       : v.kind === 'number' ? 'a number'
       : v.kind === 'unknown' ? 'an expression of unknown type'
       : `a value of another type`;
-    if (l.kind === 'ambiguous' || r.kind === 'ambiguous')
-      throw unsupported(`comparison of ${named(zoned)} (a name bound to DateTimes of different time zones)`, nodes[i]);
     if (l.kind !== 'datetime' || r.kind !== 'datetime') throw unsupported(`comparison of ${named(l)} with ${named(r)}`, nodes[i]);
-    const leftSql = joinSql(out.splice(outAt[start]!));
-    out.push(instantSql(leftSql, l.zone), (nodes[i] as Token).text === '==' ? '=' : (nodes[i] as Token).text, instantSql(this.expr(right, aliases), r.zone));
+    out.splice(outAt[start]!);
+    out.push(timeIn(this, left, aliases, null), (nodes[i] as Token).text === '==' ? '=' : (nodes[i] as Token).text, timeIn(this, right, aliases, null));
+    return end;
+  }
+
+  /** `x [NOT] BETWEEN a AND b` where zones differ: like zonedComparison, on instants. */
+  private zonedBetween(nodes: readonly Node[], i: number, out: string[], outAt: readonly number[], aliases: ReadonlyMap<string, string>): number {
+    const bound = (x: Node | undefined) => isWord(x, ...COMPARISON_BOUNDS) || isOp(x, ',', ...COMPARISONS);
+    const not = isWord(nodes[i - 1], 'NOT');
+    let start = not ? i - 1 : i;
+    while (start > 0 && !bound(nodes[start - 1])) start--;
+    const and = nodes.findIndex((x, k) => k > i && isWord(x, 'AND'));
+    let end = and + 1;
+    while (end < nodes.length && !bound(nodes[end])) end++;
+    const parts = [nodes.slice(start, not ? i - 1 : i), nodes.slice(i + 1, and), nodes.slice(and + 1, end)];
+    if (and < 0 || parts.some((p) => p.length === 0)) return -1;
+    const values = parts.map((p) => this.timeValue(p));
+    const zoned = values.find((v) => (v.kind === 'datetime' && v.zone !== null) || v.kind === 'ambiguous');
+    if (zoned === undefined) return -1;
+    if (zoned.kind === 'ambiguous') throw unsupported(`BETWEEN on ${zoned.name} (${zoned.why})`, nodes[i]);
+    const zone = (zoned as { zone: string }).zone;
+    const x = values[0]!;
+    // Strings and Dates are read in the DateTime's zone, as the wall clock already is.
+    if (values.every((v) => (v.kind === 'datetime' && v.zone === zone) || (x.kind === 'datetime' && (v.kind === 'string' || v.kind === 'date')))) return -1;
+    const other = values.find((v) => v.kind !== 'datetime' && v.kind !== 'string');
+    if (other !== undefined || x.kind !== 'datetime')
+      throw unsupported(`BETWEEN of DateTime('${zone}') and ${other?.kind === 'number' ? 'a number' : 'an expression of unknown type'}`, nodes[i]);
+    const instant = (p: readonly Node[], v: TimeValue) => (v.kind === 'string' ? instantSql(`CAST(${this.expr(p, aliases)} AS TIMESTAMP)`, x.zone) : timeIn(this, p, aliases, null));
+    out.splice(outAt[start]!);
+    out.push(`${instant(parts[0]!, x)} ${not ? 'NOT ' : ''}BETWEEN ${instant(parts[1]!, values[1]!)} AND ${instant(parts[2]!, values[2]!)}`);
     return end;
   }
 
@@ -1127,6 +1207,23 @@ export class Translator {
     return duck === 'TIMESTAMP' ? `date_trunc('second', CAST(${value} AS TIMESTAMP))` : `CAST(${value} AS ${duck})`;
   }
 
+  /**
+   * CAST of the expression `value` (its SQL `sql`; null: nodes unknown). A DateTime cast to a DateTime of a named
+   * zone keeps its instant and shows it in that zone (checked with chdb; a cast to plain DateTime keeps the zone).
+   */
+  castValue(value: readonly Node[] | null, sql: string, typeNodes: readonly Node[], at: Node, aliases: ReadonlyMap<string, string>): string {
+    const text = typeNodes.length === 1 && typeNodes[0]!.kind === 'string' ? (typeNodes[0] as Token).text : sourceText(typeNodes);
+    const named = /^(?:Nullable\()?DateTime(?:64)?\(.*'([^']*)'\s*\)/.exec(text);
+    if (named && value) {
+      timeZoneOf({ ...firstToken(at), text: named[1]! });
+      const v = this.timeValue(value);
+      const zone = zoneOfType(text);
+      if (v.kind === 'ambiguous' || (v.kind === 'datetime' && v.zone !== zone) || (v.kind === 'unknown' && zone !== null))
+        return this.cast(timeIn(this, value, aliases, zone), typeNodes, at);
+    }
+    return this.cast(sql, typeNodes, at);
+  }
+
   chType(nodes: readonly Node[], at: Node): string {
     const text = nodes.length === 1 && nodes[0]!.kind === 'string' ? (nodes[0] as Token).text : sourceText(nodes);
     try {
@@ -1138,8 +1235,11 @@ export class Translator {
 
   /** What an expression is as far as time zones go: a DateTime's zone, a Date, a string... (time-zones.ts). */
   timeValue(nodes: readonly Node[]): TimeValue {
-    return timeValueIn(nodes, this.zones);
+    return timeValueIn(nodes, this.zones, this.scope);
   }
+
+  /** The nodes of the SELECT being translated (zoned-names.ts reads names by where they are bound). */
+  private scope: readonly Node[] | null = null;
 
   /** The ClickHouse type of an expression where the SQL and the declared column types tell it. */
   staticType(nodes: readonly Node[]): string | null {

@@ -3,9 +3,9 @@
 // their argument as the wall clock of the zone asked for; the rest need the instant back.
 import type { Token } from './tokenize.ts';
 import { duckdbString } from './tokenize.ts';
-import type { Node } from './token-tree.ts';
+import { isGroup, isWord, sourceText, splitCommas, type Node } from './token-tree.ts';
 import type { Translator } from './translate-sql.ts';
-import { instantSql, isUtcZone, wallClockOf, wallClockSql, zoneArgument, type TimeValue } from './time-zones.ts';
+import { instantSql, isSubDayInterval, isUtcZone, wallClockOf, wallClockSql, zoneArgument, type TimeValue } from './time-zones.ts';
 import { unsupported } from './unsupported.ts';
 
 /** Index of the optional time-zone argument of ClickHouse date functions (`today()` takes none in ClickHouse). */
@@ -22,7 +22,10 @@ const TZ_ARG: Record<string, number> = {
 };
 
 /** dateDiff units counted on the instant (ClickHouse: relative second/minute/hour numbers), not the calendar. */
-const SUB_DAY_UNITS = new Set(['second', 'seconds', 'ss', 's', 'minute', 'minutes', 'mi', 'n', 'hour', 'hours', 'hh', 'h']);
+const SUB_DAY_UNITS: Record<string, string> = {
+  second: 'second', seconds: 'second', ss: 'second', s: 'second', minute: 'minute', minutes: 'minute', mi: 'minute',
+  n: 'minute', hour: 'hour', hours: 'hour', hh: 'hour', h: 'hour',
+};
 
 /** The call with its arguments rewritten, for scalar-calls.ts to translate as a call without a zone. */
 export interface ZoneFreeCall {
@@ -48,6 +51,21 @@ function substitute(argNodes: readonly Node[][], aliases: ReadonlyMap<string, st
 const zoneOfValue = (v: TimeValue): string | null => (v.kind === 'datetime' ? v.zone : null);
 
 /**
+ * SQL for `nodes` as the wall clock of `zone` (null: UTC, i.e. the instant). `toTimezone(x, Z)` only changes how
+ * x is shown, so x itself is converted: that keeps the instant of a time that a zone's clock shows twice, which
+ * the wall clock alone no longer tells apart.
+ */
+export function timeIn(tr: Translator, nodes: readonly Node[], aliases: ReadonlyMap<string, string>, zone: string | null): string {
+  const [head, group] = nodes;
+  if (nodes.length === 1 && isGroup(head, '(') && splitCommas(head.items).length === 1) return timeIn(tr, head.items, aliases, zone);
+  if (nodes.length === 2 && isWord(head) && /^toTime[zZ]one$/.test(head.text) && isGroup(group, '(')) {
+    const [x, z] = splitCommas(group.items);
+    if (x && z?.length === 1 && z[0]!.kind === 'string' && tr.timeValue(x).kind === 'datetime') return timeIn(tr, x, aliases, zone);
+  }
+  return wallClockOf(tr.expr(nodes, aliases), tr.timeValue(nodes), zone, nodes[0] ?? head!);
+}
+
+/**
  * A date function's call with ClickHouse's time-zone meaning: its SQL, or a zone-free call to translate as usual,
  * or null where time zones play no part.
  */
@@ -70,7 +88,7 @@ export function translateZonedCall(tr: Translator, name: Token, argNodes: Node[]
     case 'toTimezone':
     case 'toTimeZone':
       if (!first || given === undefined) throw unsupported(`${fn} without a time zone`, name);
-      return wallClockOf(sql(first), value(first), zone ?? null, first[0] ?? name);
+      return timeIn(tr, first, aliases, zone ?? null);
     case 'toUnixTimestamp':
     case 'toRelativeSecondNum':
     case 'toRelativeMinuteNum': {
@@ -78,7 +96,7 @@ export function translateZonedCall(tr: Translator, name: Token, argNodes: Node[]
       const v = value(first);
       // A string is read in the zone given; a DateTime is an instant whatever zone is given.
       if (v.kind === 'string' && zone) return `${fn}(${instantSql(`CAST(${sql(first)} AS TIMESTAMP)`, zone)})`;
-      if (v.kind === 'ambiguous' || zoneOfValue(v) !== null) return `${fn}(${wallClockOf(sql(first), v, null, first[0] ?? name)})`;
+      if (v.kind === 'ambiguous' || zoneOfValue(v) !== null) return `${fn}(${timeIn(tr, first, aliases, null)})`;
       if (zone && v.kind !== 'datetime' && v.kind !== 'number') throw unsupported(`${fn} of an expression of unknown type in time zone '${zone}'`, first[0] ?? name);
       return plain;
     }
@@ -88,7 +106,7 @@ export function translateZonedCall(tr: Translator, name: Token, argNodes: Node[]
       const v = first ? value(first) : null;
       const z = zone ?? (v ? zoneOfValue(v) : null);
       if (z) throw unsupported(`${fn} in time zone '${z}'`, name);
-      if (v?.kind === 'ambiguous') throw unsupported(`${fn} of ${v.name} (a name bound to DateTimes of different time zones)`, first![0] ?? name);
+      if (v?.kind === 'ambiguous') throw unsupported(`${fn} of ${v.name} (${v.why})`, first![0] ?? name);
       return plain;
     }
     case 'dateDiff':
@@ -103,7 +121,7 @@ export function translateZonedCall(tr: Translator, name: Token, argNodes: Node[]
       // A time the zone skips reads as ClickHouse reads it (through its instant: function-library.ts ch_instant).
       if (v.kind === 'string') return wallClockSql(instantSql(call(), zone), zone);
       if (v.kind === 'number') return wallClockSql(call(), zone);
-      return substitute(args, aliases, 0, wallClockOf(sql(first), v, zone, first[0] ?? name), name);
+      return substitute(args, aliases, 0, timeIn(tr, first, aliases, zone), name);
     }
     case 'parseDateTimeBestEffort':
     case 'parseDateTimeBestEffortOrNull':
@@ -116,10 +134,41 @@ export function translateZonedCall(tr: Translator, name: Token, argNodes: Node[]
       const parsed = `${fn}(${s})`;
       return `CASE WHEN regexp_matches(${s}, '[0-9]:[0-9]{2}(:[0-9]{2}(\\.[0-9]*)?)?\\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$') THEN ${wallClockSql(parsed, zone)} ELSE ${parsed} END`;
     }
+    case 'toStartOfFiveMinutes':
+    case 'toStartOfTenMinutes':
+    case 'toStartOfFifteenMinutes': {
+      // On the instant (checked with chdb: 16:28 in Asia/Kathmandu, UTC+05:45, starts its ten minutes at 16:25).
+      const z = zone !== undefined ? zone : first ? zoneOfValue(value(first)) : null;
+      if (!first || z === null) return plain;
+      return wallClockSql(`${fn}(${timeIn(tr, first, aliases, null)})`, z);
+    }
+    case 'toStartOfInterval': {
+      const iv = args[1];
+      const z = zone !== undefined ? zone : first ? zoneOfValue(value(first)) : null;
+      if (!first || !iv || z === null || !isSubDayInterval(iv)) return zone === undefined || !first ? plain : substitute(args, aliases, 0, timeIn(tr, first, aliases, zone), name);
+      // Measured with chdb: an hour bucket is the start of the day in the zone plus the wall-clock hour rounded
+      // down to the interval, added as elapsed hours (2-hour buckets: 03:30 on Europe/Madrid's spring-forward day
+      // is in the one starting 2 hours after midnight, shown 03:00; 01:30 on New York's fall-back day, shown
+      // twice, in the one at 00:00). Minutes and seconds count on the instant from the epoch (7 minutes in
+      // Asia/Kolkata: 08:30 is in the bucket starting at 08:28).
+      const instant = timeIn(tr, first, aliases, null);
+      const ivSql = tr.expr(iv, aliases);
+      if (/hour/i.test(sourceText(iv))) {
+        const wall = timeIn(tr, first, aliases, z);
+        const dayStart = instantSql(`CAST(date_trunc('day', ${wall}) AS TIMESTAMP)`, z);
+        return wallClockSql(`cast_to_type(${dayStart} + to_seconds(CAST(floor(hour(${wall}) * 3600 / epoch(${ivSql})) * epoch(${ivSql}) AS BIGINT)), ${instant})`, z);
+      }
+      return wallClockSql(`cast_to_type(time_bucket(${ivSql}, CAST(${instant} AS TIMESTAMP), TIMESTAMP '1970-01-01 00:00:00'), ${instant})`, z);
+    }
     default: {
-      // Without a zone, calendar fields of the argument's wall clock are the answer, whatever its zone.
-      if (!first || zone === undefined) return plain;
-      return substitute(args, aliases, 0, wallClockOf(sql(first), value(first), zone, first[0] ?? name), name);
+      // Without a zone, calendar fields of the argument's wall clock are the answer, whatever its zone; but in
+      // its own SELECT a rebound column name reads the column in DuckDB, the zoned alias in ClickHouse.
+      if (!first || zone === undefined) {
+        const v = first ? value(first) : null;
+        if (v?.kind === 'ambiguous' && v.shadowed) throw unsupported(`${fn} of ${v.name} (${v.why})`, first![0] ?? name);
+        return plain;
+      }
+      return substitute(args, aliases, 0, timeIn(tr, first, aliases, zone), name);
     }
   }
 }
@@ -145,7 +194,7 @@ function dateDiff(tr: Translator, name: Token, args: Node[][], aliases: Readonly
   const va = tr.timeValue(a);
   const vb = tr.timeValue(b);
   for (const [v, nodes] of [[va, a], [vb, b]] as const)
-    if (v.kind === 'ambiguous') throw unsupported(`dateDiff of ${v.name} (a name bound to DateTimes of different time zones)`, nodes[0] ?? name);
+    if (v.kind === 'ambiguous') throw unsupported(`dateDiff of ${v.name} (${v.why})`, nodes[0] ?? name);
   const za = zoneOfValue(va);
   const zb = zoneOfValue(vb);
   if (zone === undefined && va.kind === 'datetime' && vb.kind === 'datetime' && za !== zb)
@@ -155,16 +204,14 @@ function dateDiff(tr: Translator, name: Token, args: Node[][], aliases: Readonly
   const unitTok = unitNodes.length === 1 && unitNodes[0]!.kind === 'string' ? (unitNodes[0] as Token) : null;
   if (unitTok === null) throw unsupported(`dateDiff with a computed unit in time zone '${z}'`, unitNodes[0] ?? name);
   const unit = unitTok.text.toLowerCase();
-  const sa = tr.expr(a, aliases);
-  const sb = tr.expr(b, aliases);
-  const at = (nodes: readonly Node[]) => nodes[0] ?? name;
-  if (SUB_DAY_UNITS.has(unit)) {
-    const ia = wallClockOf(sa, va, null, at(a));
-    const ib = wallClockOf(sb, vb, null, at(b));
-    if (!unit.startsWith('h')) return `date_diff(${duckdbString(unit)}, ${ia}, ${ib})`;
+  const part = Object.hasOwn(SUB_DAY_UNITS, unit) ? SUB_DAY_UNITS[unit]! : null;
+  if (part !== null) {
+    const ia = timeIn(tr, a, aliases, null);
+    const ib = timeIn(tr, b, aliases, null);
+    if (part !== 'hour') return `date_diff(${duckdbString(part)}, ${ia}, ${ib})`;
     const offset = `(${wallClockSql("TIMESTAMP '1970-01-01 00:00:00'", z)} - TIMESTAMP '1970-01-01 00:00:00')`;
     return `date_diff('hour', ${ia} + ${offset}, ${ib} + ${offset})`;
   }
-  const withA = substitute(args, aliases, 1, wallClockOf(sa, va, z, at(a)), name);
-  return substitute(withA.argNodes, withA.aliases, 2, wallClockOf(sb, vb, z, at(b)), name);
+  const withA = substitute(args, aliases, 1, timeIn(tr, a, aliases, z), name);
+  return substitute(withA.argNodes, withA.aliases, 2, timeIn(tr, b, aliases, z), name);
 }

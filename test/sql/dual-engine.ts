@@ -42,6 +42,8 @@ const TZ_ROWS: Value[][] = [
   [9, '2023-12-31 20:00:00', '2023-12-31 20:00:00.000', '2023-12-31', '2023-12-31 23:59:59'],
   [10, '2024-01-01 23:45:00', '2024-01-01 23:45:00.000', '2024-01-01', '2024-01-02 05:15:00'],
 ];
+/** Declared types of both fixture tables' columns, as the service passes them to the translator. */
+export const FIXTURE_COLUMN_TYPES: ReadonlyMap<string, string> = new Map<string, string>([...SCHEMA, ...TZ_SCHEMA]);
 const lit = (v: Value): string =>
   Array.isArray(v) ? `[${v.map(lit).join(', ')}]` : typeof v === 'number' ? String(v) : `'${v.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 
@@ -191,7 +193,7 @@ export async function openDualEngine(): Promise<DualEngine> {
         types: raw.meta.map((m) => comparableType(m.type)),
         rows: raw.data.map((r) => r.map((v, i) => normaliseClickhouse(v, raw.meta[i]!.type))),
       };
-      const translated = translateSql(sql, opts.columnTypes ? { columnTypes: new Map<string, string>([...SCHEMA, ...TZ_SCHEMA]) } : {});
+      const translated = translateSql(sql, opts.columnTypes ? { columnTypes: FIXTURE_COLUMN_TYPES } : {});
       const r = await duck.runAndReadAll(translated);
       const actual = {
         names: r.columnNames(),
