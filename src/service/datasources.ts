@@ -315,6 +315,78 @@ export async function createDatasource(app: Duckbird, p: Principal, params: Para
   return ds;
 }
 
+/** The `mode=create` parameters that give back `ds` (its schema, description and engine settings). */
+function paramsOf(ds: DatasourceFile): Record<string, string | undefined> {
+  const e = ds.engine;
+  const engine: Record<string, string | null | undefined> = {
+    partition_key: e.partitionKey, sorting_key: e.sortingKey, primary_key: e.primaryKey, sampling_key: e.samplingKey, ttl: e.ttl,
+    ver: e.ver, is_deleted: e.isDeleted, sign: e.sign, version: e.version, summing_columns: e.summingColumns, settings: e.settings,
+  };
+  const out: Record<string, string | undefined> = {
+    schema: ds.columns.map(columnSql).join(',\n'),
+    description: ds.description || undefined,
+    engine: e.engine,
+    indexes: ds.indexes ?? undefined,
+  };
+  for (const [k, v] of Object.entries(engine)) if (v) out[`engine_${k}`] = v;
+  return out;
+}
+
+/** ClickHouse's ALTER operations that take `from` to `to`, as Tinybird lists them. */
+function alterOperations(from: DatasourceFile, to: DatasourceFile): string[] {
+  const ops: string[] = [];
+  const old = new Map(from.columns.map((c) => [c.name, c]));
+  const next = new Set(to.columns.map((c) => c.name));
+  for (const c of to.columns) {
+    const before = old.get(c.name);
+    const def = c.defaultExpr !== null ? ` DEFAULT ${c.defaultExpr}` : '';
+    if (!before) ops.push(`ADD COLUMN \`${c.name}\` ${c.type}${def}`);
+    else if (before.type !== c.type || before.defaultExpr !== c.defaultExpr) ops.push(`MODIFY COLUMN \`${c.name}\` ${c.type}${def}`);
+  }
+  for (const c of from.columns) if (!next.has(c.name)) ops.push(`DROP COLUMN \`${c.name}\``);
+  if ((from.engine.ttl ?? '') !== (to.engine.ttl ?? '')) ops.push(to.engine.ttl ? `MODIFY TTL ${to.engine.ttl}` : 'REMOVE TTL');
+  return ops;
+}
+
+/**
+ * spec §5 `POST /v0/datasources/<name>/alter` (`schema`, `description`, `ttl`, `dry`): the stored rows are migrated
+ * to the new schema (Storage.alterDatasource: by name, DEFAULTs, atomic) and the datafile kept in the data dir is
+ * replaced. Data sources declared in the project change through their file instead.
+ */
+export async function alterDatasource(app: Duckbird, p: Principal, name: string, params: Params): Promise<Record<string, unknown>> {
+  const ds = requireExisting(app, name);
+  if (!hasScope(p, 'DATASOURCES:CREATE')) throw new ForbiddenError('Token does not have DATASOURCES:CREATE scope, alter requires the DATASOURCES:CREATE scope');
+  if (!isApiDatasource(ds)) {
+    throw new BadRequestError(`Data Source "${name}" is declared in ${ds.path}: change the file (duckbird dev reloads it) or deploy it to alter it`);
+  }
+  const base = paramsOf(ds);
+  const changed = {
+    ...base,
+    schema: params.schema ?? base.schema,
+    description: params.description ?? base.description,
+    engine_ttl: params.ttl === undefined ? base.engine_ttl : params.ttl || undefined,
+  };
+  const text = datafileFromParams(changed);
+  let next: DatasourceFile;
+  try {
+    next = parseDatasource(text, ds.path);
+  } catch (e) {
+    throw new BadRequestError(e instanceof AppError && 'detail' in e ? String((e as { detail: unknown }).detail) : (e as Error).message);
+  }
+  const operations = alterOperations(ds, next);
+  if (operations.length === 0 && next.description === ds.description) return { operations, datasource: datasourceJson(app, ds) };
+  if (flagValue(params.dry)) {
+    await app.storage.alterDatasource(next, { dryRun: true });
+    return { operations, datasource: datasourceJson(app, ds) };
+  }
+  await app.storage.alterDatasource(next);
+  await writeFileAtomic(join(resolve(app.config.data), API_DATASOURCES_DIR, `${name}.datasource`), text);
+  app.replaceProject({ ...app.project, datasources: app.project.datasources.map((d) => (d.name === name ? next : d)) });
+  return { operations, datasource: datasourceJson(app, next) };
+}
+
+const flagValue = (v: string | undefined) => v !== undefined && /^(true|1)$/i.test(v);
+
 // --- import -----------------------------------------------------------------------------------------------------
 
 export interface ImportBody {

@@ -23,6 +23,7 @@ import {
   truncateDatasource,
   type ImportBody,
   type Params,
+  alterDatasource,
 } from '../../service/datasources.ts';
 
 const HANDLER = 'APIDatasourcesHandler';
@@ -165,6 +166,12 @@ export function datasourcesRouter(app: Duckbird, bodyLimit: string): Router {
     const dryRun = flag(p.dry_run);
     const out = await deleteRows(app, principal, String(req.params.name), p.delete_condition, dryRun);
     res.status(dryRun ? 200 : 201).json(out);
+  });
+
+  router.post('/v0/datasources/:name/alter', ...form, async (req, res) => {
+    const principal = await authenticate(app, req, { handler: HANDLER });
+    const p = { ...queryParams(req), ...((req.body ?? {}) as Record<string, string>) };
+    res.json(await alterDatasource(app, principal, String(req.params.name), p));
   });
 
   router.delete('/v0/datasources/:name', async (req, res) => {
