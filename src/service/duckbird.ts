@@ -16,7 +16,7 @@ import { pipeTemplateInfo, type PipeTemplateInfo } from './template-vars.ts';
 import { loadFixtures } from './fixtures.ts';
 import { runQuery, translateDbError } from './run-query.ts';
 import { validateProject } from './validate-project.ts';
-import { finalViewNames, nodeQuery, pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
+import { endpointMetaTypes, finalViewNames, zonedMetaTypes, nodeQuery, pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
 import { clickhouseType } from '../sql/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { TokenStore } from './tokens.ts';
@@ -190,11 +190,21 @@ export class Duckbird {
     return restrictQuery(principal, this.project, sql);
   }
 
+  /** `meta` type overrides for the endpoint of `name` with these parameters (pipe-sql.ts `endpointMetaTypes`). */
+  pipeMetaTypes(name: string, vars: Vars): readonly (string | null)[] | null {
+    return endpointMetaTypes(this.renderContext(vars), requirePipe(this.project, name));
+  }
+
   /**
    * DuckDB SQL for `/v0/sql` (spec §4): a `%` template is rendered first; the FORMAT clause is split off; data
    * sources, quarantine tables and endpoint pipes are readable, and `_` names `pipeline` when given.
    */
-  prepareSql(raw: string, vars: Vars, pipeline?: string, principal?: Principal): { sql: string; format: string | null } {
+  prepareSql(
+    raw: string,
+    vars: Vars,
+    pipeline?: string,
+    principal?: Principal,
+  ): { sql: string; format: string | null; types: readonly (string | null)[] | null } {
     const ctx = this.renderContext(vars);
     const rendered = isTemplate(raw) ? renderTemplate(raw, vars, { secrets: ctx.secrets }) : { sql: raw, queryParams: {} };
     const { sql: chSql, format } = splitFormat(rendered.sql);
@@ -205,7 +215,8 @@ export class Duckbird {
       extra.push(['_', pipeQuery(ctx, pipe)]);
     }
     if (principal) checkReadableTables(principal, this.project, chSql, pipeline ? ['_'] : []);
-    return { sql: restrictQuery(principal, this.project, resolveQuery(ctx, null, { sql: chSql, queryParams: rendered.queryParams }, [], extra)), format };
+    const sql = restrictQuery(principal, this.project, resolveQuery(ctx, null, { sql: chSql, queryParams: rendered.queryParams }, [], extra));
+    return { sql, format, types: zonedMetaTypes(chSql, this.project) };
   }
 
   /** Runs DuckDB SQL over the live data; `countBeforeLimit` adds `rowsBeforeLimit` when the query has a LIMIT. */

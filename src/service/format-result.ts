@@ -24,8 +24,8 @@ export interface FormatOptions {
   readonly quote64bitIntegers?: boolean;
   /** `output_format_json_quote_denormals=1`: NaN/Inf as "nan"/"inf" instead of null. */
   readonly quoteDenormals?: boolean;
-  /** Overrides of the ClickHouse type per column (e.g. LowCardinality/Nullable as declared). */
-  readonly types?: readonly string[];
+  /** Overrides of the ClickHouse type per column where not null (e.g. `DateTime('Europe/Madrid')`). */
+  readonly types?: readonly (string | null)[] | null;
 }
 
 export interface Statistics {

@@ -4,7 +4,7 @@
 import type { PipeFile, PipeNode, Project } from '../datafiles/types.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { isTemplate, renderTemplate, type TemplateValue } from '../template/index.ts';
-import { translateSql, referencedTables } from '../sql/index.ts';
+import { translateSql, referencedTables, resultTimeZones } from '../sql/index.ts';
 
 export type Vars = Readonly<Record<string, TemplateValue>>;
 
@@ -140,6 +140,40 @@ export function pipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly st
     cache.set(key, sql);
   }
   return sql;
+}
+
+/**
+ * `DateTime('Zone')` per output column of ClickHouse SQL where the translator knows it, else null. Only `meta` depends
+ * on it, so SQL it cannot analyse leaves `meta` to the result's types; the query itself reports its own errors.
+ */
+export function zonedMetaTypes(sql: string, project: Project): readonly (string | null)[] | null {
+  try {
+    const types = resultTimeZones(sql, { columnTypes: columnTypes(project) });
+    return types?.some((t) => t !== null) ? types : null;
+  } catch {
+    return null;
+  }
+}
+
+const metaCache = new WeakMap<Project, Map<string, readonly (string | null)[] | null>>();
+
+/**
+ * `meta` types the DuckDB result cannot carry, per output column of the endpoint node (null: take the result's):
+ * a DateTime shown in a time zone is `DateTime('Zone')` in ClickHouse (sql/time-zones.ts). Cached as pipeQuery is.
+ */
+export function endpointMetaTypes(ctx: RenderContext, pipe: PipeFile): readonly (string | null)[] | null {
+  const node = endpointNode(pipe, ctx.classicEndpoints);
+  if (!node) return null;
+  let cache = metaCache.get(ctx.project);
+  if (!cache) metaCache.set(ctx.project, (cache = new Map()));
+  const key = `${pipe.name}\u0000${ctx.classicEndpoints}\u0000${varsKey(ctx.vars)}`;
+  let types = cache.get(key);
+  if (types === undefined) {
+    types = zonedMetaTypes(renderNode(ctx, pipe, node).sql, ctx.project);
+    if (cache.size >= ENDPOINT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, types);
+  }
+  return types;
 }
 
 function buildPipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[]): string {

@@ -58,7 +58,9 @@ export function pipesRouter(app: Duckbird, bodyLimit: string): Router {
     const opts = { quote64bitIntegers: zeroOrOne(params, 'output_format_json_quote_64bit_integers'), quoteDenormals: zeroOrOne(params, 'output_format_json_quote_denormals') };
     const info = app.pipeTemplateInfo(pipe.name);
     res.setHeader('X-Tb-Warning', JSON.stringify(info.warnings));
-    await sendQuery(app, res, app.pipeSql(pipe.name, pipeVars(params, info), q, principal), format, opts);
+    const vars = pipeVars(params, info);
+    const types = q === undefined ? app.pipeMetaTypes(pipe.name, vars) : null;
+    await sendQuery(app, res, app.pipeSql(pipe.name, vars, q, principal), format, { ...opts, types });
   };
 
   const byFile = async (req: Request, res: Response) => {
