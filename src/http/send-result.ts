@@ -10,7 +10,7 @@ import { BadRequestError } from '../errors.ts';
 export type PipeFormat = OutputFormat;
 
 /** Runs `sql` and writes its rows in `format`. */
-export async function sendQuery(app: Duckbird, res: Response, sql: string, format: OutputFormat, opts: FormatOptions): Promise<void> {
+export async function sendQuery(app: Duckbird, res: Response, sql: string, format: OutputFormat, opts: FormatOptions, totalsSql: string | null = null): Promise<void> {
   if (format === 'Parquet') {
     res.setHeader('Content-Type', CONTENT_TYPES.Parquet);
     res.send(await app.exportParquet(sql));
@@ -22,9 +22,12 @@ export async function sendQuery(app: Duckbird, res: Response, sql: string, forma
   res.setHeader('X-TB-Statistics', JSON.stringify({ elapsed, rows_read: stats.rows_read, bytes_read: stats.bytes_read }));
   res.setHeader('Content-Type', CONTENT_TYPES[format]);
   switch (format) {
-    case 'JSON':
-      res.send(formatJson(result, stats, { ...opts, rowsBeforeLimit: outcome.rowsBeforeLimit }));
+    case 'JSON': {
+      // GROUP BY … WITH TOTALS: one more row, from its own query (sql/translate-sql.ts translateSqlWithTotals).
+      const totals = totalsSql === null ? null : (await app.execute(totalsSql)).result;
+      res.send(formatJson(result, stats, { ...opts, rowsBeforeLimit: outcome.rowsBeforeLimit, totals }));
       return;
+    }
     case 'JSONStrings':
       res.send(formatJsonStrings(result, stats));
       return;

@@ -16,7 +16,19 @@ import { pipeTemplateInfo, type PipeTemplateInfo } from './template-vars.ts';
 import { loadFixtures } from './fixtures.ts';
 import { runQuery, translateDbError } from './run-query.ts';
 import { validateProject } from './validate-project.ts';
-import { endpointMetaTypes, finalViewNames, zonedMetaTypes, nodeQuery, pipeQuery, requirePipe, resolveQuery, type RenderContext, type Vars } from './pipe-sql.ts';
+import {
+  endpointMetaTypes,
+  endpointQueries,
+  finalViewNames,
+  nodeQuery,
+  pipeQuery,
+  requirePipe,
+  resolveQuery,
+  resolveQueryWithTotals,
+  zonedMetaTypes,
+  type RenderContext,
+  type Vars,
+} from './pipe-sql.ts';
 import { clickhouseType } from '../sql/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { TokenStore } from './tokens.ts';
@@ -190,6 +202,12 @@ export class Duckbird {
     return restrictQuery(principal, this.project, sql);
   }
 
+  /** The `WITH TOTALS` row query of the endpoint of `name`, or null (row filters applied as to its rows). */
+  pipeTotalsSql(name: string, vars: Vars, principal?: Principal): string | null {
+    const totals = endpointQueries(this.renderContext(vars), requirePipe(this.project, name)).totals;
+    return totals === null ? null : restrictQuery(principal, this.project, totals);
+  }
+
   /** `meta` type overrides for the endpoint of `name` with these parameters (pipe-sql.ts `endpointMetaTypes`). */
   pipeMetaTypes(name: string, vars: Vars): readonly (string | null)[] | null {
     return endpointMetaTypes(this.renderContext(vars), requirePipe(this.project, name));
@@ -204,7 +222,7 @@ export class Duckbird {
     vars: Vars,
     pipeline?: string,
     principal?: Principal,
-  ): { sql: string; format: string | null; types: readonly (string | null)[] | null } {
+  ): { sql: string; totals: string | null; format: string | null; types: readonly (string | null)[] | null } {
     const ctx = this.renderContext(vars);
     const rendered = isTemplate(raw) ? renderTemplate(raw, vars, { secrets: ctx.secrets }) : { sql: raw, queryParams: {} };
     const { sql: chSql, format } = splitFormat(rendered.sql);
@@ -215,8 +233,9 @@ export class Duckbird {
       extra.push(['_', pipeQuery(ctx, pipe)]);
     }
     if (principal) checkReadableTables(principal, this.project, chSql, pipeline ? ['_'] : []);
-    const sql = restrictQuery(principal, this.project, resolveQuery(ctx, null, { sql: chSql, queryParams: rendered.queryParams }, [], extra));
-    return { sql, format, types: zonedMetaTypes(chSql, this.project) };
+    const q = resolveQueryWithTotals(ctx, null, { sql: chSql, queryParams: rendered.queryParams }, [], extra);
+    const restrict = (s: string) => restrictQuery(principal, this.project, s);
+    return { sql: restrict(q.sql), totals: q.totals === null ? null : restrict(q.totals), format, types: zonedMetaTypes(chSql, this.project) };
   }
 
   /** Runs DuckDB SQL over the live data; `countBeforeLimit` adds `rowsBeforeLimit` when the query has a LIMIT. */

@@ -141,18 +141,25 @@ export function metaTypes(result: QueryResult, opts: FormatOptions = {}): string
  * ClickHouse renders Int32 and smaller as numbers always, 64-bit and wider per the quote setting; DuckDB gives
  * bigint for BIGINT/UBIGINT/HUGEINT/UHUGEINT only, so the value's JS type already tells which rule applies.
  */
-export function formatJson(result: QueryResult, stats: Statistics, opts: FormatOptions & { rowsBeforeLimit?: number } = {}): string {
+export function formatJson(
+  result: QueryResult,
+  stats: Statistics,
+  opts: FormatOptions & { rowsBeforeLimit?: number; totals?: QueryResult | null } = {},
+): string {
   const types = metaTypes(result, opts);
   const meta = result.columns.map((c, i) => `\t\t{\n\t\t\t"name": ${JSON.stringify(c.name)},\n\t\t\t"type": ${JSON.stringify(types[i])}\n\t\t}`);
   const names = result.columns.map((c) => JSON.stringify(c.name));
   const data = result.rows.map(
     (row) => `\t\t{\n${row.map((v, i) => `\t\t\t${names[i]}: ${jsonValue(toPlain(v, result.columns[i]!.type), opts)}`).join(',\n')}\n\t\t}`,
   );
-  const parts = [
-    `\t"meta":\n\t[\n${meta.join(',\n')}\n\t]`,
-    `\t"data":\n\t[\n${data.join(',\n')}\n\t]`,
-    `\t"rows": ${result.rows.length}`,
-  ];
+  const parts = [`\t"meta":\n\t[\n${meta.join(',\n')}\n\t]`, `\t"data":\n\t[\n${data.join(',\n')}\n\t]`];
+  // GROUP BY … WITH TOTALS: ClickHouse's totals row, between data and rows.
+  const totals = opts.totals?.rows[0];
+  if (totals) {
+    const cols = opts.totals!.columns;
+    parts.push(`\t"totals":\n\t{\n${totals.map((v, i) => `\t\t${names[i]}: ${jsonValue(toPlain(v, cols[i]!.type), opts)}`).join(',\n')}\n\t}`);
+  }
+  parts.push(`\t"rows": ${result.rows.length}`);
   if (opts.rowsBeforeLimit !== undefined) parts.push(`\t"rows_before_limit_at_least": ${opts.rowsBeforeLimit}`);
   parts.push(`\t"statistics":\n\t{\n\t\t"elapsed": ${stats.elapsed},\n\t\t"rows_read": ${stats.rows_read},\n\t\t"bytes_read": ${stats.bytes_read}\n\t}`);
   return `{\n${parts.join(',\n\n')}\n}\n`;

@@ -4,7 +4,7 @@
 import type { PipeFile, PipeNode, Project } from '../datafiles/types.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { isTemplate, renderTemplate, type TemplateValue } from '../template/index.ts';
-import { translateSql, referencedTables, resultTimeZones } from '../sql/index.ts';
+import { translateSql, translateSqlWithTotals, referencedTables, resultTimeZones } from '../sql/index.ts';
 
 export type Vars = Readonly<Record<string, TemplateValue>>;
 
@@ -88,6 +88,30 @@ export function withCtes(ctes: readonly (readonly [string, string])[], sql: stri
  * referenced nodes of the same pipe and endpoint pipes become CTEs. `extra` adds CTEs such as `_` for `q=`.
  */
 export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: Rendered, stack: readonly string[] = [], extra: readonly (readonly [string, string])[] = []): string {
+  return withCtes(resolveCtes(ctx, pipe, chSql, stack, extra), translate(ctx, chSql));
+}
+
+/** DuckDB SQL with the query's rows and, or null, ClickHouse's `WITH TOTALS` row of its outermost GROUP BY. */
+export interface WithTotals {
+  readonly sql: string;
+  readonly totals: string | null;
+}
+
+/** resolveQuery for outermost SQL, which may end its GROUP BY with `WITH TOTALS` (sql/translate-sql.ts). */
+export function resolveQueryWithTotals(
+  ctx: RenderContext,
+  pipe: PipeFile | null,
+  chSql: Rendered,
+  stack: readonly string[] = [],
+  extra: readonly (readonly [string, string])[] = [],
+): WithTotals {
+  const ctes = resolveCtes(ctx, pipe, chSql, stack, extra);
+  const t = translateSqlWithTotals(chSql.sql, { finalViews: ctx.finalViews, queryParams: chSql.queryParams, columnTypes: columnTypes(ctx.project) });
+  return { sql: withCtes(ctes, t.sql), totals: t.totals === null ? null : withCtes(ctes, t.totals) };
+}
+
+/** The nodes of the same pipe and the endpoint pipes `chSql` reads, as CTEs (in dependency order). */
+function resolveCtes(ctx: RenderContext, pipe: PipeFile | null, chSql: Rendered, stack: readonly string[], extra: readonly (readonly [string, string])[]): (readonly [string, string])[] {
   const ctes: (readonly [string, string])[] = [...extra];
   const seen = new Set(ctes.map(([n]) => n));
   const nodes = pipe ? pipe.nodes : [];
@@ -111,7 +135,7 @@ export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: R
     }
   };
   visit(chSql, nodes.length);
-  return withCtes(ctes, translate(ctx, chSql));
+  return ctes;
 }
 
 /**
@@ -119,7 +143,7 @@ export function resolveQuery(ctx: RenderContext, pipe: PipeFile | null, chSql: R
  * only their variables and secrets, which are fixed per process), and repeated requests are the common case; a
  * replaced project is a new object, so its entries are never read again.
  */
-const endpointCache = new WeakMap<Project, Map<string, string>>();
+const endpointCache = new WeakMap<Project, Map<string, WithTotals>>();
 const ENDPOINT_CACHE_SIZE = 512;
 
 function varsKey(vars: Vars): string {
@@ -129,17 +153,23 @@ function varsKey(vars: Vars): string {
 
 /** DuckDB SQL that computes the endpoint of `pipe`. */
 export function pipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[] = []): string {
+  // Read as a table by another query, a pipe's totals row does not exist (ClickHouse keeps only the outermost).
+  return endpointQueries(ctx, pipe, stack).sql;
+}
+
+/** The endpoint's SQL and its `WITH TOTALS` row query, cached per project version and parameters. */
+export function endpointQueries(ctx: RenderContext, pipe: PipeFile, stack: readonly string[] = []): WithTotals {
   if (stack.length > 0 || findPipe(ctx.project, pipe.name) !== pipe) return buildPipeQuery(ctx, pipe, stack);
   let cache = endpointCache.get(ctx.project);
   if (!cache) endpointCache.set(ctx.project, (cache = new Map()));
   const key = `${pipe.name}\u0000${ctx.classicEndpoints}\u0000${ctx.testMode === true}\u0000${varsKey(ctx.vars)}`;
-  let sql = cache.get(key);
-  if (sql === undefined) {
-    sql = buildPipeQuery(ctx, pipe, stack);
+  let queries = cache.get(key);
+  if (queries === undefined) {
+    queries = buildPipeQuery(ctx, pipe, stack);
     if (cache.size >= ENDPOINT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    cache.set(key, sql);
+    cache.set(key, queries);
   }
-  return sql;
+  return queries;
 }
 
 /**
@@ -176,14 +206,14 @@ export function endpointMetaTypes(ctx: RenderContext, pipe: PipeFile): readonly 
   return types;
 }
 
-function buildPipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[]): string {
+function buildPipeQuery(ctx: RenderContext, pipe: PipeFile, stack: readonly string[]): WithTotals {
   if (stack.includes(pipe.name)) throw new BadRequestError(`Circular dependency between pipes: ${[...stack, pipe.name].join(' -> ')}`);
   const node = endpointNode(pipe, ctx.classicEndpoints);
   if (!node) throw new BadRequestError(`The pipe '${pipe.name}' does not have an endpoint yet`, { documentation: 'https://docs.tinybird.co/api-reference/pipe-api.html' });
   const idx = pipe.nodes.indexOf(node);
   const sql = renderNode(ctx, pipe, node);
   const restricted: PipeFile = { ...pipe, nodes: pipe.nodes.slice(0, idx) };
-  return resolveQuery(ctx, restricted, sql, [...stack, pipe.name]);
+  return resolveQueryWithTotals(ctx, restricted, sql, [...stack, pipe.name]);
 }
 
 /** DuckDB SQL of one node of `pipe` as it reads the nodes before it (for its columns in the pipe metadata). */

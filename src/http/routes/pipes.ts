@@ -60,7 +60,8 @@ export function pipesRouter(app: Duckbird, bodyLimit: string): Router {
     res.setHeader('X-Tb-Warning', JSON.stringify(info.warnings));
     const vars = pipeVars(params, info);
     const types = q === undefined ? app.pipeMetaTypes(pipe.name, vars) : null;
-    await sendQuery(app, res, app.pipeSql(pipe.name, vars, q, principal), format, { ...opts, types });
+    const totals = q === undefined ? app.pipeTotalsSql(pipe.name, vars, principal) : null;
+    await sendQuery(app, res, app.pipeSql(pipe.name, vars, q, principal), format, { ...opts, types }, totals);
   };
 
   const byFile = async (req: Request, res: Response) => {

@@ -48,7 +48,7 @@ export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
       }
     }
     res.setHeader('X-Tb-Warning', JSON.stringify(sqlWarnings(raw)));
-    const { sql, format, types } = app.prepareSql(raw, vars, firstValue(params, 'pipeline'), principal);
+    const { sql, totals, format, types } = app.prepareSql(raw, vars, firstValue(params, 'pipeline'), principal);
     const fmt = format === null ? 'JSON' : ALLOWED.find((f) => f.toLowerCase() === format.toLowerCase());
     if (!fmt) throw new InvalidFormatError();
     if (isTrue(firstValue(params, 'explain'))) {
@@ -57,7 +57,7 @@ export function sqlRouter(app: Duckbird, bodyLimit: string): Router {
       return;
     }
     const opts = { quote64bitIntegers: zeroOrOne(params, 'output_format_json_quote_64bit_integers'), quoteDenormals: zeroOrOne(params, 'output_format_json_quote_denormals') };
-    await sendQuery(app, res, sql, fmt, { ...opts, types });
+    await sendQuery(app, res, sql, fmt, { ...opts, types }, totals);
   };
   const isForm = (req: Request) => req.is('application/x-www-form-urlencoded') !== false && req.is('application/x-www-form-urlencoded') !== null;
   const isJson = (req: Request) => req.is('application/json') !== false && req.is('application/json') !== null;
