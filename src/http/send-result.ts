@@ -10,6 +10,9 @@ import { BadRequestError } from '../errors.ts';
 export type PipeFormat = OutputFormat;
 
 /** Runs `sql` and writes its rows in `format`. */
+/** Formats that show a totals row: JSON as its `totals` member, CSV and TSV after a blank line (ClickHouse's). */
+const WITH_TOTALS: ReadonlySet<OutputFormat> = new Set<OutputFormat>(['JSON', 'CSV', 'CSVWithNames', 'TSV', 'TSVWithNames']);
+
 export async function sendQuery(app: Duckbird, res: Response, sql: string, format: OutputFormat, opts: FormatOptions, totalsSql: string | null = null): Promise<void> {
   if (format === 'Parquet') {
     res.setHeader('Content-Type', CONTENT_TYPES.Parquet);
@@ -21,13 +24,12 @@ export async function sendQuery(app: Duckbird, res: Response, sql: string, forma
   const stats = { elapsed, rows_read: outcome.rowsRead ?? 0, bytes_read: outcome.bytesRead ?? 0 };
   res.setHeader('X-TB-Statistics', JSON.stringify({ elapsed, rows_read: stats.rows_read, bytes_read: stats.bytes_read }));
   res.setHeader('Content-Type', CONTENT_TYPES[format]);
+  // GROUP BY … WITH TOTALS: one more row, from its own query (sql/translate-sql.ts translateSqlWithTotals).
+  const totals = totalsSql !== null && WITH_TOTALS.has(format) ? (await app.execute(totalsSql)).result : null;
   switch (format) {
-    case 'JSON': {
-      // GROUP BY … WITH TOTALS: one more row, from its own query (sql/translate-sql.ts translateSqlWithTotals).
-      const totals = totalsSql === null ? null : (await app.execute(totalsSql)).result;
+    case 'JSON':
       res.send(formatJson(result, stats, { ...opts, rowsBeforeLimit: outcome.rowsBeforeLimit, totals }));
       return;
-    }
     case 'JSONStrings':
       res.send(formatJsonStrings(result, stats));
       return;
@@ -36,11 +38,11 @@ export async function sendQuery(app: Duckbird, res: Response, sql: string, forma
       return;
     case 'CSV':
     case 'CSVWithNames':
-      res.send(formatCsv(result, format === 'CSVWithNames'));
+      res.send(formatCsv(result, format === 'CSVWithNames') + (totals ? `\n${formatCsv(totals, false)}` : ''));
       return;
     case 'TSV':
     case 'TSVWithNames':
-      res.send(formatTsv(result, format === 'TSVWithNames'));
+      res.send(formatTsv(result, format === 'TSVWithNames') + (totals ? `\n${formatTsv(totals, false)}` : ''));
       return;
     case 'PrettyCompact':
       res.send(formatPrettyCompact(result));

@@ -47,3 +47,11 @@ it('answers the totals row from an endpoint', async () => {
   const want = expected();
   expect({ data: body.data, totals: body.totals }).toEqual({ data: want.data, totals: want.totals });
 });
+
+it('answers the totals row after a blank line in CSV and TSV, as ClickHouse does', async () => {
+  for (const format of ['CSV', 'TSVWithNames']) {
+    const q = `${QUERY} FORMAT ${format}`;
+    const text = await (await fetch(`${srv.url}/v0/sql?q=${encodeURIComponent(q)}&token=${srv.token}`)).text();
+    expect(text).toBe(ch.query(QUERY, format));
+  }
+});
