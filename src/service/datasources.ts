@@ -353,7 +353,7 @@ function alterOperations(from: DatasourceFile, to: DatasourceFile): string[] {
  * to the new schema (Storage.alterDatasource: by name, DEFAULTs, atomic) and the datafile kept in the data dir is
  * replaced. Data sources declared in the project change through their file instead.
  */
-export async function alterDatasource(app: Duckbird, p: Principal, name: string, params: Params): Promise<Record<string, unknown>> {
+export async function alterDatasource(app: Duckbird, p: Principal, name: string, params: Params, dryRun: boolean): Promise<Record<string, unknown>> {
   const ds = requireExisting(app, name);
   if (!hasScope(p, 'DATASOURCES:CREATE')) throw new ForbiddenError('Token does not have DATASOURCES:CREATE scope, alter requires the DATASOURCES:CREATE scope');
   if (!isApiDatasource(ds)) {
@@ -375,7 +375,7 @@ export async function alterDatasource(app: Duckbird, p: Principal, name: string,
   }
   const operations = alterOperations(ds, next);
   if (operations.length === 0 && next.description === ds.description) return { operations, datasource: datasourceJson(app, ds) };
-  if (flagValue(params.dry)) {
+  if (dryRun) {
     await app.storage.alterDatasource(next, { dryRun: true });
     return { operations, datasource: datasourceJson(app, ds) };
   }
@@ -384,8 +384,6 @@ export async function alterDatasource(app: Duckbird, p: Principal, name: string,
   app.replaceProject({ ...app.project, datasources: app.project.datasources.map((d) => (d.name === name ? next : d)) });
   return { operations, datasource: datasourceJson(app, next) };
 }
-
-const flagValue = (v: string | undefined) => v !== undefined && /^(true|1)$/i.test(v);
 
 // --- import -----------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 import type { PipeFile, PipeNode, Project } from '../datafiles/types.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { isTemplate, renderTemplate, type TemplateValue } from '../template/index.ts';
-import { translateSql, translateSqlWithTotals, referencedTables, resultTimeZones } from '../sql/index.ts';
+import { translateSql, translateSqlWithTotals, referencedTables, resultTimeZones, type TranslateOptions } from '../sql/index.ts';
 
 export type Vars = Readonly<Record<string, TemplateValue>>;
 
@@ -53,7 +53,11 @@ function columnTypes(project: Project): ReadonlyMap<string, string> {
 }
 
 function translate(ctx: RenderContext, r: Rendered): string {
-  return translateSql(r.sql, { finalViews: ctx.finalViews, queryParams: r.queryParams, columnTypes: columnTypes(ctx.project) });
+  return translateSql(r.sql, translateOptions(ctx, r));
+}
+
+function translateOptions(ctx: RenderContext, r: Rendered): TranslateOptions {
+  return { finalViews: ctx.finalViews, queryParams: r.queryParams, columnTypes: columnTypes(ctx.project) };
 }
 
 export function endpointNode(pipe: PipeFile, classic: boolean): PipeNode | null {
@@ -106,7 +110,7 @@ export function resolveQueryWithTotals(
   extra: readonly (readonly [string, string])[] = [],
 ): WithTotals {
   const ctes = resolveCtes(ctx, pipe, chSql, stack, extra);
-  const t = translateSqlWithTotals(chSql.sql, { finalViews: ctx.finalViews, queryParams: chSql.queryParams, columnTypes: columnTypes(ctx.project) });
+  const t = translateSqlWithTotals(chSql.sql, translateOptions(ctx, chSql));
   return { sql: withCtes(ctes, t.sql), totals: t.totals === null ? null : withCtes(ctes, t.totals) };
 }
 

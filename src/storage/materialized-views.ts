@@ -44,7 +44,8 @@ export class ViewFailedError extends AppError {
   }
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\)|DATE|TIMESTAMP.*|BOOLEAN)$/;
+/** Target types a String cannot become without a per-row parse (ClickHouse refuses such a view). */
+const NOT_FROM_TEXT = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\)|DATE|TIMESTAMP.*|BOOLEAN)$/;
 
 /**
  * Binds the view's SQL (DESCRIBE runs nothing) and matches its columns to the target's by name, as ClickHouse
@@ -82,7 +83,7 @@ export async function installView(
       return '';
     }
     // DuckDB binds VARCHAR → number casts and fails them row by row at ingest; ClickHouse refuses the view.
-    if (got === 'VARCHAR' && NUMERIC.test(col.type)) wrong.push(`'${col.name}' is ${got}, the target expects ${declared.type}`);
+    if (got === 'VARCHAR' && NOT_FROM_TEXT.test(col.type)) wrong.push(`'${col.name}' is ${got}, the target expects ${declared.type}`);
     return `CAST(__v.${quoteIdent(col.name)} AS ${col.type})`;
   });
   if (missing.length) fail(`the target data source ${target.ds.name} needs columns ${missing.map((c) => `'${c}'`).join(', ')} (no DEFAULT, not Nullable)`);

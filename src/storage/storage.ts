@@ -873,6 +873,15 @@ export class Storage {
     }
   }
 
+  /** derive() for rows that become parts (imports, populating a view): the views' parts are added to `into`. */
+  private deriveParts(s: Session, table: string, input: string, into: Map<string, PartInfo[]>): Promise<void> {
+    return this.derive(s, table, input, null, async (t, select) => {
+      const parts = await this.writeRelationParts(s, t, `(${select})`);
+      into.set(t.name, [...(into.get(t.name) ?? []), ...parts]);
+      return parts.reduce((n, p) => n + p.rows, 0);
+    });
+  }
+
   /**
    * Makes `defs` the live materialized views (project load, hot reload, deploy) and returns the refused ones as
    * `file:line: message`. A view not live before is populated first, as Tinybird does when a view is deployed: its
@@ -931,11 +940,7 @@ export class Storage {
       await s.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS ${view.rows(null)}`);
       try {
         written.set(target.name, await this.writeRelationParts(s, target, `temp.${tmp}`));
-        await this.derive(s, target.name, `temp.${tmp}`, null, async (t, select) => {
-          const parts = await this.writeRelationParts(s, t, `(${select})`);
-          written.set(t.name, [...(written.get(t.name) ?? []), ...parts]);
-          return parts.reduce((n, p) => n + p.rows, 0);
-        });
+        await this.deriveParts(s, target.name, `temp.${tmp}`, written);
       } finally {
         await s.run(`DROP TABLE IF EXISTS temp.${tmp}`);
       }
@@ -1231,11 +1236,7 @@ export class Storage {
             const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
             const rows = `(SELECT ${cols} FROM temp.__import WHERE len(__error) = 0)`;
             good.push(...(await this.writeRelationParts(s, table, rows)));
-            await this.derive(s, table.name, rows, null, async (t, select) => {
-              const parts = await this.writeRelationParts(s, t, `(${select})`);
-              derived.set(t.name, [...(derived.get(t.name) ?? []), ...parts]);
-              return parts.reduce((n, p) => n + p.rows, 0);
-            });
+            await this.deriveParts(s, table.name, rows, derived);
           }
           if (ko > 0) {
             const exprs = ['__error_column', '__error', importId === null ? 'NULL' : quoteLiteral(importId), ...ds.columns.map((c) => quoteIdent(`__raw_${c.name}`)), 'now()'];

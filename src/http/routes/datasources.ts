@@ -171,7 +171,7 @@ export function datasourcesRouter(app: Duckbird, bodyLimit: string): Router {
   router.post('/v0/datasources/:name/alter', ...form, async (req, res) => {
     const principal = await authenticate(app, req, { handler: HANDLER });
     const p = { ...queryParams(req), ...((req.body ?? {}) as Record<string, string>) };
-    res.json(await alterDatasource(app, principal, String(req.params.name), p));
+    res.json(await alterDatasource(app, principal, String(req.params.name), p, flag(p.dry)));
   });
 
   router.delete('/v0/datasources/:name', async (req, res) => {
