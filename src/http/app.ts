@@ -4,27 +4,21 @@ import { randomUUID } from 'node:crypto';
 import type { Duckbird } from '../service/duckbird.ts';
 import { NotFoundError } from '../errors.ts';
 import { errorMiddleware } from './error-middleware.ts';
-import { eventsRouter } from './routes/events.ts';
+import { eventsFastPath, eventsRouter } from './routes/events.ts';
 import { pipesRouter } from './routes/pipes.ts';
 import { sqlRouter } from './routes/sql.ts';
 import { tokensRouter } from './routes/tokens.ts';
 import { localRouter } from './routes/local.ts';
 import { datasourcesRouter } from './routes/datasources.ts';
 import { gzipResponses } from './gzip.ts';
-
-const DEFAULT_HEADERS: Record<string, string> = {
-  'X-Frame-Options': 'sameorigin',
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Requested-With, X-Tb-Warning',
-  'Access-Control-Expose-Headers': 'X-Tb-Warning',
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
-  'Access-Control-Max-Age': '86400',
-};
+import { DEFAULT_HEADERS } from './default-headers.ts';
 
 export function createApp(app: Duckbird, log: (msg: string) => void = (m) => console.error(m)): Express {
   const server = express();
   server.disable('x-powered-by');
   server.set('etag', false);
+  // Before every other layer: one-row events are the hottest requests (routes/events.ts).
+  server.use(eventsFastPath(app));
   server.use(gzipResponses());
   server.use((req, res, next) => {
     res.set(DEFAULT_HEADERS);

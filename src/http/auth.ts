@@ -10,16 +10,19 @@ import { hasScope, type Principal } from '../service/scopes.ts';
 import { RateLimiter } from '../service/rate-limit.ts';
 
 export function requestToken(req: Request): string | undefined {
-  const q = req.query.token;
+  return tokenOf(req.query, req.body, req.headers.authorization);
+}
+
+/** requestToken over an already parsed query string (the Events fast path parses it once). */
+export function tokenOf(query: Record<string, unknown>, body: unknown, authorization: string | undefined): string | undefined {
+  const q = query.token;
   if (typeof q === 'string' && q) return q;
   if (Array.isArray(q) && typeof q[0] === 'string') return q[0];
-  const body = req.body as unknown;
   if (body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof (body as Record<string, unknown>).token === 'string') {
     return (body as Record<string, string>).token;
   }
-  const header = req.headers.authorization;
-  if (header) {
-    const parts = header.split(' ');
+  if (authorization) {
+    const parts = authorization.split(' ');
     if (parts.length === 2 && parts[0] === 'Bearer') return parts[1];
   }
   return undefined;
@@ -32,7 +35,10 @@ export interface AuthOptions {
 }
 
 export async function authenticate(app: Duckbird, req: Request, opts: AuthOptions): Promise<Principal> {
-  const token = requestToken(req);
+  return principalOfToken(app, requestToken(req), opts);
+}
+
+export async function principalOfToken(app: Duckbird, token: string | undefined, opts: AuthOptions): Promise<Principal> {
   if (!token) throw new AuthError();
   const stored = await app.tokens.byValue(token);
   if (stored) return principalOf(stored);

@@ -23,11 +23,14 @@ function allOneLineObjects(text: string): boolean {
   return true;
 }
 
+const NON_BLANK = /\S/;
+
 /** Joins the lines of multi-line values; the common case (already NDJSON) is returned as is, without copying. */
 export function eventLines(body: string): string {
   const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
-  // Only a body whose first non-blank character is `[` can be an array (\s is trim()'s set; trim() copies).
-  if (/\S/.exec(text)?.[0] === '[') {
+  // Only a body whose first non-blank character is `[` can be an array (\s is trim()'s set; trim() copies, and
+  // search() does not build a match array).
+  if (text.charCodeAt(text.search(NON_BLANK)) === 0x5b) {
     const trimmed = text.trim();
     try {
       const rows: unknown = JSON.parse(trimmed);
