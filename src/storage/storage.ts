@@ -25,7 +25,7 @@
 // Flushes and merges write their Parquet files outside the lock and take it only to swap the manifest and views:
 // a flush first moves the buffers to a new generation (ingest continues into the new one while the old one is
 // written), a merge reads immutable parts.
-import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DatasourceFile } from '../datafiles/types.ts';
 import type { Database, Session } from '../engine/database.ts';
@@ -34,11 +34,20 @@ import { duckdbType } from '../sql/types.ts';
 import { rephraseDuckdbError } from '../sql/rephrase-duckdb-error.ts';
 import { fsyncDir, publishFile, removeFile } from './durable-fs.ts';
 import { loadManifest, saveManifest, tableState, withTable, type Manifest, type PartInfo } from './manifest.ts';
-import { DEFAULT_MERGE_POLICY, pickMerge, type MergePolicy } from './merge-policy.ts';
+import { DEFAULT_MERGE_POLICY, PartitionActivity, pickMerge, pickQuietMerge, type MergePolicy } from './merge-policy.ts';
 import { engineRules, finalSelect, mergeSelect, NO_RULES, type EngineRules } from './merge-semantics.ts';
 import { csvConversion, parquetConversion, type ImportInput } from './import-conversion.ts';
+import { planJsFastRows, type FastValue, type JsFastRows } from './js-fast-rows.ts';
 import { quarantineColumns } from './quarantine-schema.ts';
-import { buildNdjsonConversion, countNdjsonRows, planNdjsonConversion, runNdjsonConversion, type ConversionPlan } from './row-conversion.ts';
+import { partsView, stateView } from './parts-views.ts';
+import {
+  buildNdjsonConversion,
+  countNdjsonRows,
+  planNdjsonConversion,
+  planNdjsonFileDirect,
+  runNdjsonConversion,
+  type ConversionPlan,
+} from './row-conversion.ts';
 import {
   datasourceLayout,
   NO_PARTITION,
@@ -221,6 +230,10 @@ export class Storage {
   private merging: Promise<void> | null = null;
   private expiring: Promise<void> | null = null;
   private mergeAgain = false;
+  /** When each partition last got a part, for the merges of quiet partitions (merge-policy.ts). */
+  private readonly activity = new PartitionActivity();
+  /** Wakes the merge loop when the next quiet partition is due (no flush may come to do it). */
+  private quietTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private closing = false;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -468,6 +481,8 @@ export class Storage {
             for (const t of tables) {
               await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(t.name)}`);
               await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(finalView(t))}`);
+              await s.run(`DROP VIEW IF EXISTS ${partsView(t.name)}`);
+              await s.run(`DROP VIEW IF EXISTS ${stateView(t.name)}`);
               for (const gen of this.liveGens()) await s.run(`DROP TABLE IF EXISTS ${bufferTable(t, gen)}`);
             }
             await s.run('COMMIT');
@@ -791,6 +806,7 @@ export class Storage {
     if (this.closed || this.closing) return;
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.quietTimer) clearTimeout(this.quietTimer.timer);
     await this.merging;
     await this.expiring;
     await this.writeLock.run(async () => undefined);
@@ -972,23 +988,43 @@ export class Storage {
   // --- ingest -------------------------------------------------------------------------------------------------
 
   /**
-   * Calls `run` with the plan that reads `bodies` (joined by newlines) and the value to bind as its `$1`: the text
-   * itself, or for large batches a glob of files written under `_ingest/` (one per body, deleted after).
+   * Calls `run` with the plan that reads `bodies` (joined by newlines), the value to bind as its `$1` (the text
+   * itself, or for large batches a glob of files written under `_ingest/`, one per body, deleted after) and, when
+   * files were written, the bodies' UTF-8 (for the write-ahead log, so it does not encode them again). With
+   * `first`, large batches are written as files whatever they hold and `first` runs on them before `run`: a
+   * non-null answer is the result, and `run` is not called.
    */
-  private async withBatchInput<T>(source: Source, bodies: readonly string[], run: (plan: ConversionPlan, input: string) => Promise<T>): Promise<T> {
+  private async withBatchInput<T>(
+    source: Source,
+    bodies: readonly string[],
+    run: (plan: ConversionPlan, input: string, encoded: readonly Buffer[] | null) => Promise<T>,
+    first?: (glob: string, encoded: readonly Buffer[]) => Promise<T | null>,
+  ): Promise<T> {
     let chars = 0;
     for (const b of bodies) chars += b.length;
-    const viaFiles = chars >= FILE_BATCH_CHARS && !/[*?[\]{}]/.test(this.dataDir) && bodies.every(csvReadable);
-    if (!viaFiles) return run(source.plan, bodies.length === 1 ? bodies[0]! : bodies.join('\n'));
+    const text = () => (bodies.length === 1 ? bodies[0]! : bodies.join('\n'));
+    if (chars < FILE_BATCH_CHARS || /[*?[\]{}]/.test(this.dataDir)) return run(source.plan, text(), null);
+    // Only `filePlan`'s CSV reader needs `csvReadable` (a scan of every body): checked once a conversion needs it.
+    let viaCsv = first ? null : bodies.every(csvReadable);
+    if (viaCsv === false) return run(source.plan, text(), null);
     const dir = join(this.dataDir, INGEST_DIR, String(++this.batchFiles));
     await mkdir(dir);
     try {
+      const encoded = bodies.map((b) => Buffer.from(b, 'utf8'));
       let line = 1;
-      for (const b of bodies) {
-        await writeFile(join(dir, `${line}.ndjson`), b);
-        line += countLines(b);
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < bodies.length; i++) {
+        writes.push(writeWhole(join(dir, `${line}.ndjson`), encoded[i]!));
+        line += countLines(bodies[i]!);
       }
-      return await run(source.filePlan, join(dir, '*.ndjson'));
+      await Promise.all(writes);
+      const glob = join(dir, '*.ndjson');
+      if (first) {
+        const done = await first(glob, encoded);
+        if (done !== null) return done;
+      }
+      viaCsv ??= bodies.every(csvReadable);
+      return await (viaCsv ? run(source.filePlan, glob, encoded) : run(source.plan, text(), encoded));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -1068,44 +1104,63 @@ export class Storage {
   }
 
   private applyAppends(source: Source, bodies: readonly string[]): Promise<AppendResult[]> {
-    return this.db.withConnection((s) =>
-      this.withBatchInput(source, bodies, async (plan, input) => {
-        if (this.mayInsertDirectly(source)) {
-          const direct = await this.appendDirect(s, source, plan, input, bodies);
-          if (direct) return direct;
-        }
-        let batch: Batch | null = null;
-        try {
-          batch = await this.convertInput(s, plan, input, bodies);
-          const results = batch.results;
-          const total = results.reduce(
-            (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
-            { successfulRows: 0, quarantinedRows: 0 },
-          );
-          if (total.successfulRows + total.quarantinedRows === 0) return results;
-          const kept = bodies.filter((_b, i) => results[i]!.successfulRows + results[i]!.quarantinedRows > 0);
-          // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
-          await s.run('BEGIN TRANSACTION');
-          let logged: { seq: number; length: number; bodyBytes: number }[] = [];
-          try {
-            logged = await this.wal.appendAll(source.ds.name, kept);
-            const bytes = logged.reduce((n, l) => n + l.bodyBytes, 0);
-            const added = await this.insertBatch(s, source, batch, logged[0]!.seq, bytes, total);
-            await s.run('COMMIT');
-            this.addCounts(added);
-          } catch (e) {
-            await s.run('ROLLBACK').catch(() => undefined);
-            // Not visible, so not acknowledged: it must not appear after a restart either.
-            for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
-            throw e;
+    return this.db.withConnection(async (s) => {
+      if (!this.viewReads(source)) {
+        const done = await this.appendJs(s, source, bodies);
+        if (done) return done;
+      }
+      const direct = this.mayInsertDirectly(source);
+      // Batches written as files try the JSON reader's direct insert (cheapest per row) instead of the CSV one.
+      const jsonPlan = direct ? jsonFilePlan(source) : null;
+      let tried = false;
+      const first = jsonPlan
+        ? (glob: string, encoded: readonly Buffer[]) => {
+            tried = true;
+            return this.appendDirect(s, source, jsonPlan, glob, bodies, encoded);
           }
-          return results;
-        } finally {
-          // Frees the batch's memory; the fast plan's table stays (recreating it would re-plan its statement).
-          if (batch) await s.run(batch.clear);
-        }
-      }),
-    );
+        : undefined;
+      return this.withBatchInput(
+        source,
+        bodies,
+        async (plan, input, encoded) => {
+          if (direct && !tried) {
+            const done = await this.appendDirect(s, source, plan, input, bodies, encoded);
+            if (done) return done;
+          }
+          let batch: Batch | null = null;
+          try {
+            batch = await this.convertInput(s, plan, input, bodies);
+            const results = batch.results;
+            const total = results.reduce(
+              (t, r) => ({ successfulRows: t.successfulRows + r.successfulRows, quarantinedRows: t.quarantinedRows + r.quarantinedRows }),
+              { successfulRows: 0, quarantinedRows: 0 },
+            );
+            if (total.successfulRows + total.quarantinedRows === 0) return results;
+            const kept = (encoded ?? bodies).filter((_b, i) => results[i]!.successfulRows + results[i]!.quarantinedRows > 0);
+            // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
+            await s.run('BEGIN TRANSACTION');
+            let logged: { seq: number; length: number; bodyBytes: number }[] = [];
+            try {
+              logged = await this.wal.appendAll(source.ds.name, kept);
+              const bytes = logged.reduce((n, l) => n + l.bodyBytes, 0);
+              const added = await this.insertBatch(s, source, batch, logged[0]!.seq, bytes, total);
+              await s.run('COMMIT');
+              this.addCounts(added);
+            } catch (e) {
+              await s.run('ROLLBACK').catch(() => undefined);
+              // Not visible, so not acknowledged: it must not appear after a restart either.
+              for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
+              throw e;
+            }
+            return results;
+          } finally {
+            // Frees the batch's memory; the fast plan's table stays (recreating it would re-plan its statement).
+            if (batch) await s.run(batch.clear);
+          }
+        },
+        first,
+      );
+    });
   }
 
   /**
@@ -1114,10 +1169,53 @@ export class Storage {
    * conversion, so a stream of rows in uncommon forms stops trying for a while).
    */
   private mayInsertDirectly(source: Source): boolean {
-    if (this.views.some((v) => v.def.source === source.table.name)) return false;
+    if (this.viewReads(source)) return false;
     const skip = this.directSkips.get(source.ds.name) ?? 0;
     if (skip > 0) this.directSkips.set(source.ds.name, skip - 1);
     return skip === 0;
+  }
+
+  /** Whether a materialized view reads the data source (views read a batch's rows from the conversion table). */
+  private viewReads(source: Source): boolean {
+    return this.views.some((v) => v.def.source === source.table.name);
+  }
+
+  /**
+   * Small batches whose lines js-fast-rows.ts reads itself (flat objects, common value forms): appended to the
+   * buffer with DuckDB's Appender, with no SQL to plan or run (measured: see BENCHMARKS.md, 1-row appends). Returns
+   * null, having changed nothing, when a line needs the SQL conversion.
+   */
+  private async appendJs(s: Session, source: Source, bodies: readonly string[]): Promise<AppendResult[] | null> {
+    let chars = 0;
+    for (const b of bodies) chars += b.length;
+    const plan = chars < FILE_BATCH_CHARS ? jsRowsPlan(source) : null;
+    if (plan === null) return null;
+    const rows: FastValue[][] = [];
+    const counts: number[] = [];
+    for (const b of bodies) {
+      const r = plan.rows(b);
+      if (r === null) return null;
+      counts.push(r.length);
+      for (const row of r) rows.push(row);
+    }
+    if (rows.length === 0) return bodies.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
+    // Logged before the rows become visible, as in appendDirect. Up to APPEND_AUTOCOMMIT_ROWS rows the Appender's
+    // one flush is the commit (measured ~0.35 ms CPU less than BEGIN ... COMMIT around it); more could be flushed
+    // in parts, so they go in a transaction.
+    const logged = await this.wal.appendAll(source.ds.name, bodies.filter((_b, i) => counts[i]! > 0));
+    const wrap = rows.length > APPEND_AUTOCOMMIT_ROWS;
+    try {
+      if (wrap) await s.run('BEGIN TRANSACTION');
+      await s.appendRows(INTERNAL, bufferTableName(source.table, this.gen), plan.types, rows);
+      if (wrap) await s.run('COMMIT');
+    } catch {
+      // Nothing visible: unlog it and let the SQL path decide (it reports real errors).
+      if (wrap) await s.run('ROLLBACK').catch(() => undefined);
+      for (const l of logged.reverse()) await this.wal.discardLast(l.seq, l.length);
+      return null;
+    }
+    this.addCounts([[source.table.name, { rows: rows.length, bytes: logged.reduce((n, l) => n + l.bodyBytes, 0) }]]);
+    return counts.map((n) => ({ successfulRows: n, quarantinedRows: 0 }));
   }
 
   /**
@@ -1127,7 +1225,14 @@ export class Storage {
    * of a batch less in memory (BENCHMARKS.md). Returns null, having changed nothing, when a line needs the full
    * conversion.
    */
-  private async appendDirect(s: Session, source: Source, plan: ConversionPlan, input: string, bodies: readonly string[]): Promise<AppendResult[] | null> {
+  private async appendDirect(
+    s: Session,
+    source: Source,
+    plan: ConversionPlan,
+    input: string,
+    bodies: readonly string[],
+    encoded: readonly Buffer[] | null,
+  ): Promise<AppendResult[] | null> {
     const rows = bodies.map(countNdjsonRows);
     const total = rows.reduce((n, r) => n + r, 0);
     if (total === 0) return bodies.map(() => ({ successfulRows: 0, quarantinedRows: 0 }));
@@ -1153,7 +1258,7 @@ export class Storage {
     let logged: { seq: number; length: number; bodyBytes: number }[] = [];
     try {
       // Logged before it becomes visible (inside the transaction), so a visible row is always in the log.
-      logged = await this.wal.appendAll(source.ds.name, bodies.filter((_b, i) => rows[i]! > 0));
+      logged = await this.wal.appendAll(source.ds.name, (encoded ?? bodies).filter((_b, i) => rows[i]! > 0));
       await s.run('COMMIT');
     } catch (e) {
       await s.run('ROLLBACK').catch(() => undefined);
@@ -1438,8 +1543,13 @@ export class Storage {
   /**
    * One sorted part per partition value present in the buffer; files are published but not yet live. The buffer is
    * read once per partition instead of being copied into a temp table with its partition key first (what
-   * writeRelationParts does for any relation): the same CPU (measured 4.6 vs 4.5 µs a row for 24 months in one
-   * buffer) without a second copy of the buffer in memory, which was the peak of a bulk load.
+   * writeRelationParts does for any relation): copying a table costs as much CPU as the scans it saves, and a
+   * second copy of the buffer in memory was the peak of a bulk load. Each part's scan first keeps the rows within
+   * the partition's range of the columns the key reads (e.g. `timestamp` for `toYYYYMM(timestamp)`), a cheap
+   * comparison that zone maps may even skip, so the key is evaluated only on about that partition's rows: 3.4 vs
+   * 3.9 µs a row for 100k rows over 12 months. Sorting the whole buffer once into a temp table and cutting row-id
+   * ranges cost 6.2 (the copy), and one COPY with PARTITION_BY does not keep each file sorted (DuckDB 1.5: rows out
+   * of order at chunk boundaries).
    */
   private async writeBufferParts(s: Session, table: TableLayout, gen: number): Promise<PartInfo[]> {
     if (!table.partitionExpr) return this.writeRelationParts(s, table, bufferTable(table, gen));
@@ -1448,13 +1558,25 @@ export class Storage {
     const buffer = keep ? `(SELECT * FROM ${bufferTable(table, gen)} WHERE ${keep})` : bufferTable(table, gen);
     const key = `CAST((${table.partitionExpr}) AS VARCHAR)`;
     const order = table.sortExpr ? ` ORDER BY ${table.sortExpr}` : '';
-    const values = await s.query(`SELECT DISTINCT ${key} FROM ${buffer} ORDER BY 1`);
+    const bounded = keyRangeColumns(table);
+    const stats = bounded.map((c) => {
+      const q = quoteIdent(c.name);
+      return `, CAST(min(${q}) AS VARCHAR), CAST(max(${q}) AS VARCHAR), count(*) - count(${q})`;
+    });
+    const values = await s.query(`SELECT ${key}${stats.join('')} FROM ${buffer} GROUP BY 1 ORDER BY 1`);
     const parts: PartInfo[] = [];
-    for (const [v] of values.rows) {
-      const value = v === null ? null : String(v);
-      const where = value === null ? `${key} IS NULL` : `${key} = ${quoteLiteral(value)}`;
+    for (const row of values.rows) {
+      const value = row[0] === null ? null : String(row[0]);
+      const where: string[] = [];
+      bounded.forEach((c, i) => {
+        const [min, max, nulls] = row.slice(1 + 3 * i, 4 + 3 * i);
+        // The partition's own min and max: a filter that keeps every row of the partition (none NULL there).
+        if (Number(nulls) > 0 || min === null || max === null) return;
+        where.push(`${quoteIdent(c.name)} BETWEEN CAST(${quoteLiteral(String(min))} AS ${c.type}) AND CAST(${quoteLiteral(String(max))} AS ${c.type})`);
+      });
+      where.push(value === null ? `${key} IS NULL` : `${key} = ${quoteLiteral(value)}`);
       const folder = partitionFolder(value).slice('partition='.length);
-      parts.push(await this.writePart(s, table, folder, `SELECT ${storedColumns(table)} FROM ${buffer} WHERE ${where}${order}`));
+      parts.push(await this.writePart(s, table, folder, `SELECT ${storedColumns(table)} FROM ${buffer} WHERE ${where.join(' AND ')}${order}`));
     }
     return parts;
   }
@@ -1532,11 +1654,34 @@ export class Storage {
   // --- merges -------------------------------------------------------------------------------------------------
 
   private nextMerge(): { table: TableLayout; parts: PartInfo[] } | null {
+    const now = Date.now();
+    for (const table of this.tables.values()) this.activity.observe(table.name, tableState(this.manifest, table.name).parts, now);
     for (const table of this.tables.values()) {
       const parts = pickMerge(tableState(this.manifest, table.name).parts, this.opts.mergePolicy);
       if (parts) return { table, parts };
     }
+    // Lowest priority: partitions that stopped getting parts are merged down to one.
+    let dueAt: number | null = null;
+    for (const table of this.tables.values()) {
+      const lastNewPart = (partition: string) => this.activity.lastNewPart(table.name, partition, now);
+      const quiet = pickQuietMerge(tableState(this.manifest, table.name).parts, this.opts.mergePolicy, lastNewPart, now);
+      if (quiet.parts) return { table, parts: quiet.parts };
+      if (quiet.dueAt !== null) dueAt = dueAt === null ? quiet.dueAt : Math.min(dueAt, quiet.dueAt);
+    }
+    if (dueAt !== null) this.wakeMergesAt(dueAt);
     return null;
+  }
+
+  private wakeMergesAt(at: number): void {
+    if (this.closing || (this.quietTimer && this.quietTimer.at <= at)) return;
+    if (this.quietTimer) clearTimeout(this.quietTimer.timer);
+    const timer = setTimeout(() => {
+      this.quietTimer = null;
+      this.scheduleMerges();
+    }, Math.max(0, at - Date.now()));
+    // Never keeps the process alive; after close, scheduleMerges does nothing.
+    timer.unref();
+    this.quietTimer = { at, timer };
   }
 
   private scheduleMerges(): void {
@@ -1619,10 +1764,14 @@ export class Storage {
   private async createViews(s: Session, tables: Iterable<TableLayout> = this.tables.values()): Promise<void> {
     for (const table of tables) {
       const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-      const branches: string[] = [];
       const parts = tableState(this.manifest, table.name).parts;
-      if (parts.length) branches.push(`SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, parts)}`);
-      for (const gen of this.liveGens()) branches.push(`SELECT ${cols} FROM ${bufferTable(table, gen)}`);
+      const partsSelect = parts.length ? `SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, newestFirst(parts))}` : null;
+      const buffers = this.liveGens().map((gen) => `SELECT ${cols} FROM ${bufferTable(table, gen)}`);
+      // Readers that find the buffers empty read the parts alone (parts-views.ts): written with the table's view.
+      const buffered = this.liveGens().map((gen) => `SELECT 1 FROM ${bufferTable(table, gen)}`).join(' UNION ALL ');
+      await s.run(`CREATE OR REPLACE VIEW ${stateView(table.name)} AS SELECT count(*) AS buffered FROM (${buffered} LIMIT 1)`);
+      await s.run(`CREATE OR REPLACE VIEW ${partsView(table.name)} AS ${partsSelect ?? `${buffers[0]} WHERE false`}`);
+      const branches = partsSelect ? [partsSelect, ...buffers] : buffers;
       await s.run(`CREATE OR REPLACE VIEW main.${quoteIdent(table.name)} AS ${branches.join(' UNION ALL ')}`);
       const rules = this.rules.get(table.name);
       if (!rules) continue;
@@ -1715,6 +1864,21 @@ function bufferTable(table: TableLayout, gen: number): string {
   return `${INTERNAL}.${quoteIdent(`${table.name}__buffer_${gen}`)}`;
 }
 
+/** Types whose text form casts back to the same value and whose order is a plain comparison. */
+const RANGE_TYPES = /^(VARCHAR|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DATE|TIMESTAMP|TIMESTAMP_NS)$/;
+
+/**
+ * Columns the partition key appears to read, for writeBufferParts' range filters. A name matched by mistake only
+ * adds a filter that keeps every row of the partition anyway.
+ */
+function keyRangeColumns(table: TableLayout): TableLayout['columns'][number][] {
+  const expr = table.partitionExpr ?? '';
+  return table.columns.filter((c) => {
+    const name = c.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return RANGE_TYPES.test(c.type) && new RegExp(`(^|[^\\w"])"?${name}"?(?![\\w"(])`, 'i').test(expr);
+  });
+}
+
 /**
  * The columns as written to Parquet: 128-bit integers (Int128/UInt128/Int256/UInt256) as text, because DuckDB
  * writes HUGEINT to Parquet as DOUBLE and would lose digits; the view casts them back.
@@ -1746,6 +1910,18 @@ function rankedScan(dataDir: string, table: TableLayout, parts: readonly PartInf
   return `(SELECT ${castColumns(table)}, ${rank} AS __rank, file_row_number AS __row FROM read_parquet([${files}], hive_partitioning = false, filename = '__part_file', file_row_number = true))`;
 }
 
+/**
+ * The parts newest first: latest partition (for time keys), then latest part. Queries over a table's view get its
+ * rows in this order, and the commonest endpoint shape, `ORDER BY <time> DESC LIMIT n`, profits a lot: DuckDB's
+ * top-N pushes its running threshold into the Parquet scan, which then skips every row group of older partitions
+ * whose maximum is below it, once the newest ones filled the page. Measured at 1M rows over 25 monthly parts:
+ * the newest 100 sessions 120 -> 17 ms CPU, a filtered page 148 -> 23 ms; queries that read everything are unchanged.
+ */
+function newestFirst(parts: readonly PartInfo[]): PartInfo[] {
+  const byPartition = (a: PartInfo, b: PartInfo) => b.partition.localeCompare(a.partition, 'en', { numeric: true });
+  return [...parts].sort((a, b) => byPartition(a, b) || b.file.localeCompare(a.file));
+}
+
 function parquetScan(dataDir: string, parts: readonly PartInfo[]): string {
   const files = parts.map((p) => quoteLiteral(join(dataDir, p.file))).join(', ');
   return `read_parquet([${files}], hive_partitioning = false)`;
@@ -1765,6 +1941,51 @@ function csvReadable(body: string): boolean {
     if (((end === -1 ? body.length : end) - start) * 3 > CSV_MAX_LINE_BYTES) return false;
     if (end === -1) return true;
     start = end + 1;
+  }
+}
+
+/** `filePlan` whose `direct` reads the batch's files with DuckDB's JSON reader, by data source (null: it cannot). */
+const jsonFilePlans = new WeakMap<Source, ConversionPlan | null>();
+
+function jsonFilePlan(source: Source): ConversionPlan | null {
+  let plan = jsonFilePlans.get(source);
+  if (plan === undefined) {
+    const direct = planNdjsonFileDirect(source.ds.columns);
+    plan = direct && { ...source.filePlan, direct };
+    jsonFilePlans.set(source, plan);
+  }
+  return plan;
+}
+
+/** The JS path's plan by data source (null: some column is outside its subset, or the buffer differs). */
+const jsRowsPlans = new WeakMap<Source, JsFastRows | null>();
+
+function jsRowsPlan(source: Source): JsFastRows | null {
+  let plan = jsRowsPlans.get(source);
+  if (plan === undefined) {
+    plan = planJsFastRows(source.ds.columns);
+    const types = source.table.columns.map((c) => c.type);
+    if (plan && (types.length !== plan.types.length || types.some((t, i) => t !== plan!.types[i]))) plan = null;
+    jsRowsPlans.set(source, plan);
+  }
+  return plan;
+}
+
+/** Rows a JS-path batch may append without a transaction around the Appender (it flushes once below this). */
+const APPEND_AUTOCOMMIT_ROWS = 2048;
+
+/** `bufferTable` unquoted, in schema INTERNAL, for the Appender. */
+function bufferTableName(table: TableLayout, gen: number): string {
+  return `${table.name}__buffer_${gen}`;
+}
+
+/** Writes `data` to a new file with one write call (`writeFile` writes 512 KiB chunks: measured 3-5x the CPU). */
+async function writeWhole(path: string, data: Buffer): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    for (let off = 0; off < data.length; ) off += (await fh.write(data, off)).bytesWritten;
+  } finally {
+    await fh.close();
   }
 }
 

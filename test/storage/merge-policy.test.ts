@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { PartInfo } from '../../src/storage/manifest.ts';
-import { pickMerge, pickMergeInPartition, type MergePolicy } from '../../src/storage/merge-policy.ts';
+import {
+  DEFAULT_MERGE_POLICY,
+  PartitionActivity,
+  pickMerge,
+  pickMergeInPartition,
+  pickQuietMerge,
+  pickQuietMergeInPartition,
+  quietDelayMs,
+  type MergePolicy,
+} from '../../src/storage/merge-policy.ts';
 
 const policy: MergePolicy = { minParts: 4, maxParts: 10, smallPartRows: 100, maxMergeRows: 1e9 };
 const parts = (rows: number[], partition = '202401'): PartInfo[] =>
@@ -51,5 +60,108 @@ describe('pickMerge', () => {
 
   it('returns null when no partition needs a merge', () => {
     expect(pickMerge([...parts([1, 1], 'a'), ...parts([1, 1, 1], 'b')], policy)).toBeNull();
+  });
+});
+
+describe('pickQuietMergeInPartition', () => {
+  const capped: MergePolicy = { ...policy, maxMergeRows: 10_000 };
+  it.each([
+    ['one part: nothing to do', [5], null],
+    ['two parts of any sizes merge into one', [9_000, 1], [1, 9_000]],
+    ['every part merges, below minParts too', [300, 100, 200], [100, 200, 300]],
+    ['parts at the cap stay; the rest merge', [10_000, 10_000, 4_000, 3_000], [3_000, 4_000]],
+    ['the smallest merge as far as the cap allows', [6_000, 3_000, 2_000, 1_000], [1_000, 2_000, 3_000]],
+    ['a lone part below the cap beside capped ones stays', [10_000, 10_000, 4_000], null],
+    ['two parts whose sum passes the cap stay', [6_000, 5_000], null],
+  ])('%s', (_name, rows, expected) => {
+    expect(rowsOf(pickQuietMergeInPartition(parts(rows as number[]), capped))).toEqual(expected);
+  });
+});
+
+describe('quietDelayMs', () => {
+  const q: MergePolicy = { ...policy, quietMs: 5_000, quietMsPerMillionRows: 10_000 };
+  it.each([
+    ['small merges wait quietMs', [1_000, 2_000], 5_000],
+    ['big merges wait in proportion to their rows', [1_500_000, 1_500_000], 30_000],
+    ['just above the threshold', [250_000, 250_001], 5_001],
+  ])('%s', (_name, rows, expected) => {
+    expect(quietDelayMs(parts(rows), q)).toBe(expected);
+  });
+});
+
+describe('pickQuietMerge', () => {
+  const q: MergePolicy = { ...policy, quietMs: 1_000, quietMsPerMillionRows: 0 };
+  const all = [...parts([10, 20], 'a'), ...parts([30, 40, 50], 'b'), ...parts([60], 'c'), ...parts([5, 5], 'd')];
+  const last = (at: Record<string, number>) => (partition: string) => at[partition]!;
+  it.each([
+    ['nothing quiet yet: the earliest due time', { a: 500, b: 800, c: 0, d: 900 }, 1_200, null, 1_500],
+    ['one partition quiet', { a: 100, b: 800, c: 0, d: 900 }, 1_200, ['a', [10, 20]], 1_800],
+    ['the one quiet the longest first', { a: 100, b: 50, c: 0, d: 150 }, 1_200, ['b', [30, 40, 50]], null],
+    ['exactly due counts as due', { a: 200, b: 900, c: 0, d: 900 }, 1_200, ['a', [10, 20]], 1_900],
+    ['a single-part partition is never picked nor waited for', { a: 1_000, b: 1_000, c: -5_000, d: 1_000 }, 1_200, null, 2_000],
+  ])('%s', (_name, at, now, expected, dueAt) => {
+    const r = pickQuietMerge(all, q, last(at), now);
+    expect(r.parts ? [r.parts[0]!.partition, rowsOf(r.parts)] : null).toEqual(expected);
+    expect(r.dueAt).toBe(dueAt);
+  });
+});
+
+describe('PartitionActivity', () => {
+  const part = (partition: string, id: number, table = 't'): PartInfo => ({
+    file: `${table}/partition=${partition}/part-${String(id).padStart(10, '0')}.parquet`,
+    partition,
+    rows: 1,
+    bytes: 1,
+  });
+  it('dates a partition by the last look that found a new newest part', () => {
+    const a = new PartitionActivity();
+    a.observe('t', [part('a', 1), part('b', 2)], 100);
+    a.observe('t', [part('a', 1), part('b', 2), part('b', 3)], 200);
+    expect([a.lastNewPart('t', 'a', 999), a.lastNewPart('t', 'b', 999)]).toEqual([100, 200]);
+    // A merge of b's parts replaces them with a newer one: b counts as written again.
+    a.observe('t', [part('a', 1), part('b', 4)], 300);
+    // Part 10 sorts after part 9 (zero-padded ids), and removing older parts is no news.
+    a.observe('t', [part('a', 9), part('a', 10), part('b', 4)], 400);
+    a.observe('t', [part('a', 10), part('b', 4)], 500);
+    expect([a.lastNewPart('t', 'a', 999), a.lastNewPart('t', 'b', 999)]).toEqual([400, 300]);
+  });
+
+  it('keeps tables apart, forgets partitions that are gone, and treats unseen ones as new', () => {
+    const a = new PartitionActivity();
+    a.observe('t', [part('a', 1)], 100);
+    a.observe('u', [part('a', 1, 'u')], 200);
+    expect([a.lastNewPart('t', 'a', 999), a.lastNewPart('u', 'a', 999)]).toEqual([100, 200]);
+    a.observe('t', [], 300);
+    expect([a.lastNewPart('t', 'a', 999), a.lastNewPart('u', 'a', 999), a.lastNewPart('t', 'zz', 999)]).toEqual([999, 200, 999]);
+  });
+});
+
+describe('the default policy over a bulk load', () => {
+  /** Flushes of `rows` rows into one partition, merging after each as the merge loop does. */
+  function load(flushes: number, rows: number) {
+    let id = 0;
+    let live: PartInfo[] = [];
+    let rewritten = 0;
+    let most = 0;
+    const part = (n: number): PartInfo => ({ file: `t/partition=p/part-${String(id++).padStart(10, '0')}.parquet`, partition: 'p', rows: n, bytes: n });
+    for (let f = 0; f < flushes; f++) {
+      live.push(part(rows));
+      most = Math.max(most, live.length);
+      for (let pick = pickMerge(live, DEFAULT_MERGE_POLICY); pick; pick = pickMerge(live, DEFAULT_MERGE_POLICY)) {
+        const merged = new Set(pick.map((p) => p.file));
+        const n = pick.reduce((a, p) => a + p.rows, 0);
+        live = [...live.filter((p) => !merged.has(p.file)), part(n)];
+        rewritten += n;
+      }
+    }
+    return { rewrittenPerRow: Math.round((100 * rewritten) / (flushes * rows)) / 100, mostParts: most, partsAtEnd: live.length };
+  }
+
+  // flushRows 200k over 24 months: 8,333 rows a month per flush; 10M rows are 50 flushes, 30M 150.
+  it.each([
+    ['10M rows', 50, { rewrittenPerRow: 3.8, mostParts: 4, partsAtEnd: 3 }],
+    ['30M rows', 150, { rewrittenPerRow: 4.98, mostParts: 6, partsAtEnd: 3 }],
+  ])('rewrites few rows per row loaded, within maxParts: %s', (_name, flushes, expected) => {
+    expect(load(flushes, 8_333)).toEqual(expected);
   });
 });
