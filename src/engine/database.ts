@@ -1,6 +1,19 @@
 // The only module that imports DuckDB. One instance per process; a small pool of connections so a slow
 // query does not block ingest, and one dedicated writer connection so storage steps are serialised.
-import { ANY, DuckDBInstance, DuckDBScalarFunction, UBIGINT, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import {
+  ANY,
+  DuckDBDateValue,
+  DuckDBInstance,
+  DuckDBScalarFunction,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampValue,
+  UBIGINT,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
+} from '@duckdb/node-api';
 
 export interface Column {
   readonly name: string;
@@ -204,6 +217,30 @@ export class Session {
     return (await stmt.run()).rowsChanged;
   }
 
+  /**
+   * Appends rows to `schema.table` with DuckDB's Appender (no SQL to plan: ~1 ms a small batch against ~2.6 ms
+   * for a prepared INSERT ... SELECT). Each row holds one value per column of the table, in order, of the JS shape
+   * its `types` entry names (AppendType); null is NULL. Inside an open transaction the rows commit or roll back
+   * with it; otherwise they are committed when the appender closes.
+   */
+  async appendRows(schema: string, table: string, types: readonly AppendType[], rows: readonly (readonly AppendValue[])[]): Promise<void> {
+    const appender = await this.connection.createAppender(table, schema);
+    try {
+      const put = types.map((t) => APPEND[t]);
+      for (const row of rows) {
+        for (let i = 0; i < put.length; i++) {
+          const v = row[i];
+          if (v === null || v === undefined) appender.appendNull();
+          else put[i]!(appender, v as never);
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
   async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -226,3 +263,43 @@ export class Session {
     return { columns, rows: reader.getRows() as unknown[][] };
   }
 }
+
+/** Column types `Session.appendRows` takes, and the JS value each expects. */
+export type AppendType =
+  | 'VARCHAR'
+  | 'BOOLEAN'
+  | 'TINYINT'
+  | 'SMALLINT'
+  | 'INTEGER'
+  | 'BIGINT'
+  | 'UTINYINT'
+  | 'USMALLINT'
+  | 'UINTEGER'
+  | 'UBIGINT'
+  | 'FLOAT'
+  | 'DOUBLE'
+  | 'DATE'
+  | 'TIMESTAMP'
+  | 'TIMESTAMP_MS'
+  | 'TIMESTAMP_NS';
+export type AppendValue = string | number | bigint | boolean | null;
+
+/** DATE: days since 1970-01-01; TIMESTAMP / _MS / _NS: bigint micro / milli / nanoseconds since the epoch. */
+const APPEND: Record<AppendType, (a: DuckDBAppender, v: never) => void> = {
+  VARCHAR: (a, v: string) => a.appendVarchar(v),
+  BOOLEAN: (a, v: boolean) => a.appendBoolean(v),
+  TINYINT: (a, v: number) => a.appendTinyInt(v),
+  SMALLINT: (a, v: number) => a.appendSmallInt(v),
+  INTEGER: (a, v: number) => a.appendInteger(v),
+  BIGINT: (a, v: bigint) => a.appendBigInt(v),
+  UTINYINT: (a, v: number) => a.appendUTinyInt(v),
+  USMALLINT: (a, v: number) => a.appendUSmallInt(v),
+  UINTEGER: (a, v: number) => a.appendUInteger(v),
+  UBIGINT: (a, v: bigint) => a.appendUBigInt(v),
+  FLOAT: (a, v: number) => a.appendFloat(v),
+  DOUBLE: (a, v: number) => a.appendDouble(v),
+  DATE: (a, v: number) => a.appendDate(new DuckDBDateValue(v)),
+  TIMESTAMP: (a, v: bigint) => a.appendTimestamp(new DuckDBTimestampValue(v)),
+  TIMESTAMP_MS: (a, v: bigint) => a.appendTimestampMilliseconds(new DuckDBTimestampMillisecondsValue(v)),
+  TIMESTAMP_NS: (a, v: bigint) => a.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v)),
+};
