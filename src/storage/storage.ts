@@ -39,7 +39,6 @@ import { engineRules, finalSelect, mergeSelect, NO_RULES, type EngineRules } fro
 import { csvConversion, parquetConversion, type ImportInput } from './import-conversion.ts';
 import { planJsFastRows, type FastValue, type JsFastRows } from './js-fast-rows.ts';
 import { quarantineColumns } from './quarantine-schema.ts';
-import { partsView, stateView } from './parts-views.ts';
 import {
   buildNdjsonConversion,
   countNdjsonRows,
@@ -481,8 +480,6 @@ export class Storage {
             for (const t of tables) {
               await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(t.name)}`);
               await s.run(`DROP VIEW IF EXISTS main.${quoteIdent(finalView(t))}`);
-              await s.run(`DROP VIEW IF EXISTS ${partsView(t.name)}`);
-              await s.run(`DROP VIEW IF EXISTS ${stateView(t.name)}`);
               for (const gen of this.liveGens()) await s.run(`DROP TABLE IF EXISTS ${bufferTable(t, gen)}`);
             }
             await s.run('COMMIT');
@@ -1766,14 +1763,14 @@ export class Storage {
     for (const table of tables) {
       const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
       const parts = tableState(this.manifest, table.name).parts;
-      const partsSelect = parts.length ? `SELECT ${castColumns(table)} FROM ${parquetScan(this.dataDir, newestFirst(parts))}` : null;
-      const buffers = this.liveGens().map((gen) => `SELECT ${cols} FROM ${bufferTable(table, gen)}`);
-      // Readers that find the buffers empty read the parts alone (parts-views.ts): written with the table's view.
-      const buffered = this.liveGens().map((gen) => `SELECT 1 FROM ${bufferTable(table, gen)}`).join(' UNION ALL ');
-      await s.run(`CREATE OR REPLACE VIEW ${stateView(table.name)} AS SELECT count(*) AS buffered FROM (${buffered} LIMIT 1)`);
-      await s.run(`CREATE OR REPLACE VIEW ${partsView(table.name)} AS ${partsSelect ?? `${buffers[0]} WHERE false`}`);
-      const branches = partsSelect ? [partsSelect, ...buffers] : buffers;
-      await s.run(`CREATE OR REPLACE VIEW main.${quoteIdent(table.name)} AS ${branches.join(' UNION ALL ')}`);
+      // Each branch starts with a constant: a query that needs no column of the table (`count(*)` of a filter)
+      // makes DuckDB keep one column through the UNION ALL, the first, which would otherwise be read from every
+      // Parquet row (measured at 1M rows: a filtered count 35 -> 20 ms CPU, `count(*)` 24 -> 8, as over the bare
+      // files).
+      const branches: string[] = [];
+      if (parts.length) branches.push(`SELECT NULL::BOOLEAN AS ${ANY_COLUMN}, ${castColumns(table)} FROM ${parquetScan(this.dataDir, newestFirst(parts))}`);
+      for (const gen of this.liveGens()) branches.push(`SELECT NULL::BOOLEAN AS ${ANY_COLUMN}, ${cols} FROM ${bufferTable(table, gen)}`);
+      await s.run(`CREATE OR REPLACE VIEW main.${quoteIdent(table.name)} AS SELECT * EXCLUDE (${ANY_COLUMN}) FROM (${branches.join(' UNION ALL ')})`);
       const rules = this.rules.get(table.name);
       if (!rules) continue;
       // What `FROM <ds> FINAL` reads: the same rows, with the part and row order that picks the surviving row.
@@ -1910,6 +1907,9 @@ function rankedScan(dataDir: string, table: TableLayout, parts: readonly PartInf
   const rank = `CAST(regexp_extract(__part_file, 'part-([0-9]+)\\.parquet$', 1) AS BIGINT)`;
   return `(SELECT ${castColumns(table)}, ${rank} AS __rank, file_row_number AS __row FROM read_parquet([${files}], hive_partitioning = false, filename = '__part_file', file_row_number = true))`;
 }
+
+/** The first column of the branches of a table's view (createViews), never a data source column's name. */
+const ANY_COLUMN = '"__duckbird any column"';
 
 /**
  * The parts newest first: latest partition (for time keys), then latest part. Queries over a table's view get its
