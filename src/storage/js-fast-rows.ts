@@ -11,6 +11,7 @@
 import type { ColumnDef } from '../datafiles/types.ts';
 import { duckdbType, unwrapType } from '../sql/types.ts';
 import { parseJsonPath } from './jsonpath.ts';
+import { dateLimits } from './row-conversion.ts';
 
 /** DuckDB types a column may have here; values come as `FastValue`s of the matching JS shape (see `JsFastRows`). */
 export type FastType =
@@ -71,16 +72,6 @@ const INTS: Record<string, [FastType, bigint, bigint]> = {
   UInt64: ['UBIGINT', 0n, 18446744073709551615n],
 };
 
-// The same ranges as row-conversion.ts `dateLimits` (SRV/ndjson `datetime_limit` & co.), epoch microseconds.
-const DATE_LIMITS: Record<'datetime' | 'datetime64' | 'date' | 'date32', [bigint, bigint]> = {
-  datetime: [0n, 4294967295_000000n],
-  datetime64: [-1420070400_000000n, 9999878399_999999n],
-  date: [0n, 5662310399_999999n],
-  date32: [-1420070400_000000n, 9999878399_099999n],
-};
-/** TIMESTAMP_NS ends in 2262. */
-const NS_MAX_US = 9223372036854775n;
-
 function planColumn(col: ColumnDef): Column | null {
   const path = parseJsonPath(col.jsonpath ?? `$.${col.name}`);
   if (path.each !== null || path.head.length !== 1 || path.head[0] === '') return null;
@@ -97,9 +88,9 @@ function planColumn(col: ColumnDef): Column | null {
   const common = { key: path.head[0]!, nullable, hasDefault: col.defaultExpr !== null };
   const int = INTS[base];
   if (int) return duck === int[0] ? { ...common, kind: 'int', duck: int[0], min: int[1], max: int[2] } : null;
-  const dated = (kind: Column['kind'] & keyof typeof DATE_LIMITS): Column => {
-    const [lo, hi] = DATE_LIMITS[kind];
-    return { ...common, kind, duck: duck as FastType, lo, hi: duck === 'TIMESTAMP_NS' ? NS_MAX_US : hi };
+  const dated = (kind: 'datetime' | 'datetime64' | 'date' | 'date32'): Column => {
+    const [lo, hi] = dateLimits(kind, duck);
+    return { ...common, kind, duck: duck as FastType, lo, hi };
   };
   switch (base) {
     case 'String':

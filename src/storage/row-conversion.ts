@@ -86,7 +86,7 @@ const DATE_LIMITS: Record<'datetime' | 'datetime64' | 'date' | 'date32', [bigint
 };
 
 /** DateTime64(4..9) is TIMESTAMP_NS (sql/types.ts), which ends in 2262: later values cannot be stored. */
-function dateLimits(kind: keyof typeof DATE_LIMITS, duck: string): [bigint, bigint, string, string] {
+export function dateLimits(kind: keyof typeof DATE_LIMITS, duck: string): [bigint, bigint, string, string] {
   const l = DATE_LIMITS[kind];
   return duck === 'TIMESTAMP_NS' ? [l[0], 9223372036854775n, l[2], '2262-04-11 23:47:16'] : l;
 }
