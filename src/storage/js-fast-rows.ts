@@ -12,25 +12,10 @@ import type { ColumnDef } from '../datafiles/types.ts';
 import { duckdbType, unwrapType } from '../sql/types.ts';
 import { parseJsonPath } from './jsonpath.ts';
 import { dateLimits } from './row-conversion.ts';
+import type { AppendType } from '../engine/database.ts';
 
 /** DuckDB types a column may have here; values come as `FastValue`s of the matching JS shape (see `JsFastRows`). */
-export type FastType =
-  | 'VARCHAR'
-  | 'BOOLEAN'
-  | 'TINYINT'
-  | 'SMALLINT'
-  | 'INTEGER'
-  | 'BIGINT'
-  | 'UTINYINT'
-  | 'USMALLINT'
-  | 'UINTEGER'
-  | 'UBIGINT'
-  | 'FLOAT'
-  | 'DOUBLE'
-  | 'DATE'
-  | 'TIMESTAMP'
-  | 'TIMESTAMP_MS'
-  | 'TIMESTAMP_NS';
+export type FastType = AppendType;
 
 export type FastValue = string | number | bigint | boolean | null;
 
