@@ -214,8 +214,9 @@ async function querySection(): Promise<Results['queries']> {
     const dir = await duckbirdDirFor(scale);
     const db = await startDuckbird(PROJECT, dir);
     // Settled means merged as far as duckbird goes on its own: a partition that stopped getting parts is merged
-    // to one part after 15 s and more (merge-policy.ts), so measure only after 45 s without a change.
-    const parts = await waitSettled(dir, scale, 45_000);
+    // to one part after 15 s plus 10 s per million rows (merge-policy.ts), so wait longer than that without a
+    // change: 20.5 s at 200k rows, 45 s at 10M.
+    const parts = await waitSettled(dir, scale, 20_000 + scale / 400);
     log(`queries at ${scale.toLocaleString()} rows: duckbird over HTTP (${parts.length} live files)`);
     const client = new HttpClient(db.url, 64, ADMIN_TOKEN);
     const counts: Record<string, number> = {};
