@@ -107,13 +107,17 @@ export class TokenStore {
     return t;
   }
 
+  /** The token whose value is `value` among those loaded, without looking at the file (byValue's first look). */
+  loadedByValue(value: string): StoredToken | undefined {
+    return this.list().find((t) => t.token === value);
+  }
+
   /** The stored token whose value is `value`, re-reading the file once when another process changed it. */
   async byValue(value: string): Promise<StoredToken | undefined> {
-    const find = () => this.list().find((t) => t.token === value);
-    const found = find();
+    const found = this.loadedByValue(value);
     if (found) return found;
     await this.reloadIfChanged();
-    return find();
+    return this.loadedByValue(value);
   }
 
   async create(name: string, scopes: readonly Scope[], description = '', origin: StoredToken['origin'] = { type: 'C' }): Promise<StoredToken> {

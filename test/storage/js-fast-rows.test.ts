@@ -10,7 +10,7 @@ import { Session } from '../../src/engine/database.ts';
 import { duckdbType } from '../../src/sql/types.ts';
 import { planJsFastRows, type JsFastRows } from '../../src/storage/js-fast-rows.ts';
 import { buildNdjsonConversion, countNdjsonRows } from '../../src/storage/row-conversion.ts';
-import { col, HOSTILE_VALUES, SOURCE } from './row-conversion-helpers.ts';
+import { col, HOSTILE_VALUES, mutateLine, SOURCE } from './row-conversion-helpers.ts';
 
 const COLUMNS: ColumnDef[] = [
   col('s', 'String'),
@@ -96,15 +96,7 @@ function row(pick: (i: number) => string | undefined | typeof keep): string {
 function line(rnd: () => number, p: number): string {
   let text = row(() => (rnd() < p ? VALUES[Math.floor(rnd() * VALUES.length)] : keep));
   const r = rnd();
-  if (r < 0.01) text = ` ${text}`;
-  else if (r < 0.02) text = `${text}\r`;
-  else if (r < 0.03) text = `\uFEFF${text}`;
-  else if (r < 0.04) text = text.slice(0, -3);
-  else if (r < 0.05) text = `[${text}]`;
-  else if (r < 0.06) text = '   ';
-  else if (r < 0.07) text = `${text.slice(0, -1)},"s":"dup"}`;
-  else if (r < 0.075) text = 'null';
-  else if (r < 0.08) text = `${text} x`;
+  if (r < 0.08) text = mutateLine(text, r);
   else if (r < 0.09) text = `${text.slice(0, -1)},"extra":{"a":[1,{"b":2}]}}`;
   else if (r < 0.1) text = `${text.slice(0, -1)},"extra":1e400}`;
   else if (r < 0.11) text = `${text.slice(0, -1)},"extra":-1e-400,"more":"é"}  \t`;

@@ -5,21 +5,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ColumnDef } from '../../src/datafiles/types.ts';
 import { Database } from '../../src/engine/database.ts';
 import { FUNCTION_LIBRARY } from '../../src/sql/function-library.ts';
 import type { Manifest } from '../../src/storage/manifest.ts';
 import { Storage } from '../../src/storage/storage.ts';
+import { col } from './row-conversion-helpers.ts';
 import { datasource } from './ev-charging.ts';
 
-const col = (name: string, type: string): ColumnDef => ({
-  name,
-  type,
-  nullable: type.startsWith('Nullable('),
-  jsonpath: `$.${name}`,
-  defaultExpr: null,
-  codec: null,
-});
 
 let dir: string;
 let handle: { db: Database; storage: Storage } | null = null;

@@ -14,7 +14,7 @@ import {
   planNdjsonFileDirect,
 } from '../../src/storage/row-conversion.ts';
 import { duckdbType } from '../../src/sql/types.ts';
-import { col, convertWithPlan, HOSTILE_VALUES, SOURCE, sqlSession } from './row-conversion-helpers.ts';
+import { col, convertWithPlan, HOSTILE_VALUES, mutateLine, SOURCE, sqlSession } from './row-conversion-helpers.ts';
 
 const COLUMNS: ColumnDef[] = [
   col('s', 'String'),
@@ -89,18 +89,9 @@ const keep = Symbol('keep');
 
 /** A good row (so the fast path has rows to accept) with values swapped for hostile ones with probability p. */
 function line(rnd: () => number, p: number): string {
-  let text = row(() => (rnd() < p ? VALUES[Math.floor(rnd() * VALUES.length)] : keep));
+  const text = row(() => (rnd() < p ? VALUES[Math.floor(rnd() * VALUES.length)] : keep));
   const r = rnd();
-  if (r < 0.01) text = ` ${text}`;
-  else if (r < 0.02) text = `${text}\r`;
-  else if (r < 0.03) text = `\uFEFF${text}`;
-  else if (r < 0.04) text = text.slice(0, -3);
-  else if (r < 0.05) text = `[${text}]`;
-  else if (r < 0.06) text = '   ';
-  else if (r < 0.07) text = `${text.slice(0, -1)},"s":"dup"}`;
-  else if (r < 0.075) text = 'null';
-  else if (r < 0.08) text = `${text} x`;
-  return text;
+  return mutateLine(text, r);
 }
 
 const canonical = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();

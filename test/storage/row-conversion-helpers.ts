@@ -108,3 +108,18 @@ export const HOSTILE_VALUES: readonly (string | undefined)[] = [
   '1704103200', '1704103200123', '-1', '1704103200.5', '99999999999999', '"12345678-1234-5678-1234-567812345678"',
   '"{12345678-1234-5678-1234-567812345678}"',
 ];
+
+/** A line made doubtful for a draw `r` below 0.08 (space, CR, BOM, cut, array, blank, duplicate key, null, trailing text); else as it is. */
+export function mutateLine(line: string, r: number): string {
+  let text = line;
+  if (r < 0.01) text = ` ${text}`;
+  else if (r < 0.02) text = `${text}\r`;
+  else if (r < 0.03) text = `\uFEFF${text}`;
+  else if (r < 0.04) text = text.slice(0, -3);
+  else if (r < 0.05) text = `[${text}]`;
+  else if (r < 0.06) text = '   ';
+  else if (r < 0.07) text = `${text.slice(0, -1)},"s":"dup"}`;
+  else if (r < 0.075) text = 'null';
+  else if (r < 0.08) text = `${text} x`;
+  return text;
+}

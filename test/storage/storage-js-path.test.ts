@@ -5,22 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import type { ColumnDef } from '../../src/datafiles/types.ts';
 import { Database, Session } from '../../src/engine/database.ts';
 import { FUNCTION_LIBRARY } from '../../src/sql/function-library.ts';
 import { Storage } from '../../src/storage/storage.ts';
+import { col } from './row-conversion-helpers.ts';
 import { CRASH_VIEWS, SESSION_IDS, USER_SESSIONS } from './crash-views.ts';
 import { CHARGING_SESSIONS, datasource, ndjson, session } from './ev-charging.ts';
 
-const col = (name: string, type: string, extra: Partial<ColumnDef> = {}): ColumnDef => ({
-  name,
-  type,
-  nullable: /^(LowCardinality\()?Nullable\(/.test(type),
-  jsonpath: `$.${name}`,
-  defaultExpr: null,
-  codec: null,
-  ...extra,
-});
 
 const EVENTS = datasource(
   'events',

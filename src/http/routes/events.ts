@@ -67,8 +67,8 @@ async function answerEvents(app: Duckbird, req: Request, res: Response, query: P
   let principal: Principal;
   try {
     const token = tokenOf(query, body, req.headers.authorization);
-    // Stored tokens without a promise: TokenStore.byValue's first look, made here synchronously.
-    const stored = token ? app.tokens.list().find((t) => t.token === token) : undefined;
+    // Stored tokens without a promise (TokenStore.byValue's first look); JWTs and reloads take the async way.
+    const stored = token ? app.tokens.loadedByValue(token) : undefined;
     principal = stored ? principalOf(stored) : await principalOfToken(app, token, EVENTS_AUTH);
   } catch {
     throw new EventsError(403, 'Invalid token');
